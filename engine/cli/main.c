@@ -1,0 +1,333 @@
+/* main.c - the `citytwin` command: run, check, info, demo. The only place in
+ * the engine that prints to the user. */
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "citytwin/demo.h"
+#include "citytwin/run.h"
+#include "citytwin/snapshot.h"
+#include "citytwin/util.h"
+
+static volatile sig_atomic_t stop_flag = 0;
+
+static void on_signal(int sig) {
+  (void)sig;
+  if (stop_flag) _exit(130); /* a second Ctrl-C: give up at once */
+  stop_flag = 1;
+}
+
+static const char usage_main[] =
+    "usage: citytwin COMMAND [options]\n"
+    "\n"
+    "Urban digital twin: flood, traffic and air on a shared grid.\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO.ini      run a scenario, write RUN.nc, its summary and gauges\n"
+    "  check SCENARIO.ini    validate a scenario and its inputs, run nothing\n"
+    "  info RUN.nc           grid, CRS, fields (units, ranges), times, summary\n"
+    "  demo [--dir DIR]      make the demo city's GIS files and scenarios\n"
+    "\n"
+    "`citytwin COMMAND --help` tells more. Exit status: 0 success, 1 the run\n"
+    "failed, 2 bad input or usage.\n";
+
+static const char usage_run[] =
+    "usage: citytwin run SCENARIO.ini [--output FILE.nc] [--threads N] [--quiet]\n"
+    "\n"
+    "Runs the scenario and writes FILE.nc (HDF5, netCDF-4/CF: opens in GDAL,\n"
+    "QGIS, xarray), FILE_summary.json and, with [output] gauges, FILE_gauges.csv.\n"
+    "Shows a progress bar with ETA on a terminal, progress lines otherwise.\n"
+    "Ctrl-C stops cleanly: the file keeps every snapshot written so far and is\n"
+    "marked 'interrupted'.\n"
+    "\n"
+    "  --output FILE.nc   write here instead of [output] file\n"
+    "  --threads N        OpenMP threads (default: all cores); results do not\n"
+    "                     depend on it\n"
+    "  --quiet            no progress output\n";
+
+static const char usage_check[] =
+    "usage: citytwin check SCENARIO.ini\n"
+    "\n"
+    "Validates the scenario: every key and value, input files exist and load,\n"
+    "CRSs are known, layers overlap the domain, models initialise. Runs\n"
+    "nothing. Exit status 0 when the scenario can run, 2 otherwise.\n";
+
+static const char usage_info[] =
+    "usage: citytwin info RUN.nc\n"
+    "\n"
+    "Prints the grid, CRS, fields with units and value ranges, snapshot times\n"
+    "(local time of the scenario) and the run summary.\n";
+
+static const char usage_demo[] =
+    "usage: citytwin demo [--dir DIR]\n"
+    "\n"
+    "Writes the demo city (an HCMC-like synthetic city: DEM, land use, drains,\n"
+    "roads, stacks as GeoTIFF and GeoPackage) and its scenarios into DIR\n"
+    "(default scenarios/demo). Then: citytwin run DIR/demo.ini\n";
+
+static int wants_help(int argc, char **argv) {
+  for (int k = 1; k < argc; k++)
+    if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) return 1;
+  return 0;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int usage_error(const char *usage, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "citytwin: ");
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n\n%s", usage);
+  return 2;
+}
+
+static void warn_cb(void *ud, const char *msg) {
+  (void)ud;
+  fprintf(stderr, "warning: %s\n", msg);
+}
+
+static int fail(const ct_error *err) {
+  fprintf(stderr, "error: %s\n", err->msg);
+  return ct_exit_status(err->code);
+}
+
+/* --- progress --- */
+
+typedef struct progress {
+  int quiet, tty;
+  double wall0, last_print;
+  int last_pct;
+} progress;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void fmt_hms(double s, char *b, size_t n) {
+  if (!isfinite(s) || s < 0) s = 0;
+  long v = (long)(s + 0.5);
+  snprintf(b, n, "%ld:%02ld:%02ld", v / 3600, v / 60 % 60, v % 60);
+}
+
+static void on_progress(void *ud, double t, double T) {
+  progress *p = ud;
+  if (p->quiet) return;
+  double f = T > 0 ? t / T : 1, now = now_s(), el = now - p->wall0;
+  int pct = (int)(100 * f);
+  char sim[32], eta[32], elapsed[32];
+  fmt_hms(t, sim, sizeof sim);
+  fmt_hms(f > 0 ? el * (1 - f) / f : 0, eta, sizeof eta);
+  fmt_hms(el, elapsed, sizeof elapsed);
+  if (p->tty) {
+    if (now - p->last_print < 0.1 && f < 1) return;
+    p->last_print = now;
+    char bar[41];
+    int fill = (int)(40 * f);
+    for (int k = 0; k < 40; k++) bar[k] = k < fill ? '#' : '.';
+    bar[40] = '\0';
+    fprintf(stderr, "\r[%s] %3d%%  sim %s  elapsed %s  ETA %s ", bar, pct, sim,
+            elapsed, eta);
+    if (f >= 1) fputc('\n', stderr);
+  } else if (pct / 10 != p->last_pct / 10 || f >= 1) {
+    fprintf(stderr, "progress: %3d%%  sim %s  elapsed %s  ETA %s\n", pct, sim,
+            elapsed, eta);
+  }
+  p->last_pct = pct;
+}
+
+/* --- commands --- */
+
+static int cmd_run(int argc, char **argv, int check_only) {
+  const char *usage = check_only ? usage_check : usage_run;
+  if (wants_help(argc, argv)) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  const char *scenario = NULL, *output = NULL;
+  int threads = 0, quiet = 0;
+  for (int k = 1; k < argc; k++) {
+    if (!check_only && !strcmp(argv[k], "--output") && k + 1 < argc) {
+      output = argv[++k];
+    } else if (!check_only && !strcmp(argv[k], "--threads") && k + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++k], &end, 10);
+      if (*end || v < 1 || v > 1024)
+        return usage_error(usage, "--threads expects a positive number, got '%s'",
+                           argv[k]);
+      threads = (int)v;
+    } else if (!check_only && !strcmp(argv[k], "--quiet")) {
+      quiet = 1;
+    } else if (argv[k][0] == '-') {
+      return usage_error(usage, "unknown option '%s'", argv[k]);
+    } else if (!scenario) {
+      scenario = argv[k];
+    } else {
+      return usage_error(usage, "one scenario at a time; extra argument '%s'",
+                         argv[k]);
+    }
+  }
+  if (!scenario) return usage_error(usage, "%s", "missing SCENARIO.ini");
+  progress p = {.quiet = quiet || check_only, .tty = isatty(2),
+                .wall0 = now_s(), .last_pct = -100};
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  ct_run_opts o = {.output = output, .threads = threads,
+                   .check_only = check_only, .stop = &stop_flag,
+                   .progress = on_progress, .warn = warn_cb, .ud = &p};
+  ct_run_result res;
+  ct_error err = {0};
+  int rc = ct_run(scenario, &o, &res, &err);
+  if (p.tty && !p.quiet && rc) fputc('\n', stderr);
+  if (rc == CT_EINTR) {
+    fprintf(stderr,
+            "stopped: %s\n%s holds %d snapshot(s) and is marked interrupted.\n",
+            err.msg, res.output, res.nsnapshots);
+    return 1;
+  }
+  if (rc) return fail(&err);
+  if (check_only) {
+    printf("%s: OK (inputs load, CRSs known, layers overlap the domain, "
+           "models initialise)\n",
+           scenario);
+    return 0;
+  }
+  if (!quiet) {
+    printf("run:      %s (%d snapshots, %.1f s wall, layers loaded in %.2f s, "
+           "snapshots written in %.2f s)\n",
+           res.output, res.nsnapshots, res.wall_s, res.load_s, res.write_s);
+    printf("summary:  %s\n", res.summary);
+    if (res.gauges[0]) printf("gauges:   %s\n", res.gauges);
+    printf("look at it: citytwin info %s   |   citytwin-view %s\n", res.output,
+           res.output);
+  }
+  return 0;
+}
+
+/* The CRS's name from its WKT, e.g. WGS 84 / UTM zone 48N. */
+static void crs_name(const char *wkt, char *out, size_t n) {
+  const char *q = wkt ? strchr(wkt, '"') : NULL;
+  const char *e = q ? strchr(q + 1, '"') : NULL;
+  if (q && e) snprintf(out, n, "%.*s", (int)(e - q - 1), q + 1);
+  else snprintf(out, n, "unknown");
+  const char *id = wkt ? strstr(wkt, "ID[\"EPSG\",") : NULL;
+  const char *last = id;
+  while (id && (id = strstr(id + 1, "ID[\"EPSG\",")) != NULL) last = id;
+  if (last) {
+    size_t len = strlen(out);
+    snprintf(out + len, n - len, " (EPSG:%d)", atoi(last + 10));
+  } else if (wkt && (last = strstr(wkt, "AUTHORITY[\"EPSG\",\""))) {
+    const char *a = last, *b;
+    while ((b = strstr(a + 1, "AUTHORITY[\"EPSG\",\"")) != NULL) a = b;
+    size_t len = strlen(out);
+    snprintf(out + len, n - len, " (EPSG:%d)", atoi(a + 18));
+  }
+}
+
+static int cmd_info(int argc, char **argv) {
+  if (wants_help(argc, argv)) {
+    fputs(usage_info, stdout);
+    return 0;
+  }
+  if (argc != 2 || argv[1][0] == '-')
+    return usage_error(usage_info, "%s", "expected exactly one RUN.nc");
+  ct_reader *r;
+  ct_error err = {0};
+  if (ct_reader_open(&r, argv[1], &err)) return fail(&err);
+  const ct_grid *g = ct_reader_grid(r);
+  double b[4];
+  ct_grid_bounds(g, b);
+  char name[256];
+  crs_name(g->crs_wkt, name, sizeof name);
+  char *title = ct_reader_attr(r, "title"), *status = ct_reader_attr(r, "citytwin_status");
+  printf("file:     %s\n", argv[1]);
+  printf("scenario: %s\n", title ? title : "?");
+  printf("status:   %s\n", status ? status : "?");
+  printf("grid:     %d x %d cells of %g m (%.0f x %.0f m)\n", g->nx, g->ny, g->dx,
+         b[2] - b[0], b[3] - b[1]);
+  printf("bounds:   %.3f %.3f %.3f %.3f (xmin ymin xmax ymax)\n", b[0], b[1], b[2],
+         b[3]);
+  printf("crs:      %s\n", name);
+  int nt = ct_reader_ntimes(r), off = ct_reader_utc_offset(r);
+  double t0 = ct_reader_start_unix(r);
+  char a[64], z[64];
+  if (nt > 0) {
+    ct_format_local(t0 + ct_reader_time(r, 0), off, a, sizeof a);
+    ct_format_local(t0 + ct_reader_time(r, nt - 1), off, z, sizeof z);
+    printf("times:    %d snapshot(s), %s .. %s (t = %g .. %g s)\n", nt, a, z,
+           ct_reader_time(r, 0), ct_reader_time(r, nt - 1));
+  } else {
+    printf("times:    no snapshots\n");
+  }
+  printf("fields:\n");
+  int rc = 0;
+  for (int k = 0; k < ct_reader_nvars(r); k++) {
+    const ct_snapshot_var *v = ct_reader_var(r, k);
+    float lo, hi;
+    char range[96] = "no data";
+    if (ct_reader_range(r, k, &lo, &hi, &err) == CT_OK) {
+      if (isfinite(lo)) snprintf(range, sizeof range, "%g .. %g", lo, hi);
+    } else {
+      snprintf(range, sizeof range, "unreadable: %s", err.msg);
+      rc = 1;
+    }
+    printf("  %-28s %-10s %-7s %-24s %s\n", v->name, v->units,
+           v->is_static ? "static" : "time", range, v->long_name);
+  }
+  char *summary = ct_reader_attr(r, "summary");
+  if (summary) printf("summary:\n%s", summary);
+  free(summary);
+  free(title);
+  free(status);
+  ct_reader_close(r);
+  return rc;
+}
+
+static int cmd_demo(int argc, char **argv) {
+  if (wants_help(argc, argv)) {
+    fputs(usage_demo, stdout);
+    return 0;
+  }
+  const char *dir = "scenarios/demo";
+  for (int k = 1; k < argc; k++) {
+    if (!strcmp(argv[k], "--dir") && k + 1 < argc) dir = argv[++k];
+    else return usage_error(usage_demo, "unexpected argument '%s'", argv[k]);
+  }
+  ct_error err = {0};
+  if (ct_demo_make(dir, &err)) return fail(&err);
+  printf("demo city written to %s\nrun it: citytwin run %s/demo.ini\n", dir, dir);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_main, stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    fputs(usage_main, stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version")) {
+    printf("citytwin %s\n", ct_version());
+    return 0;
+  }
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1, 0);
+  if (!strcmp(cmd, "check")) return cmd_run(argc - 1, argv + 1, 1);
+  if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+  if (!strcmp(cmd, "demo")) return cmd_demo(argc - 1, argv + 1);
+  fprintf(stderr, "citytwin: unknown command '%s'\n\n%s", cmd, usage_main);
+  return 2;
+}

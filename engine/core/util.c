@@ -1,0 +1,158 @@
+/* util.c - parsing of numbers, durations, clock times and ISO 8601 times;
+ * edit distance for "did you mean". */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "citytwin/util.h"
+
+int ct_parse_double(const char *s, double *v) {
+  if (!s) return CT_EINVAL;
+  while (isspace((unsigned char)*s)) s++;
+  if (!*s) return CT_EINVAL;
+  char *end;
+  double x = strtod(s, &end);
+  while (isspace((unsigned char)*end)) end++;
+  if (*end || !isfinite(x)) return CT_EINVAL;
+  *v = x;
+  return CT_OK;
+}
+
+int ct_parse_duration(const char *s, double *seconds) {
+  if (!s) return CT_EINVAL;
+  while (isspace((unsigned char)*s)) s++;
+  char *end;
+  double x = strtod(s, &end);
+  if (end == s || !isfinite(x) || x < 0) return CT_EINVAL;
+  while (isspace((unsigned char)*end)) end++;
+  char unit[16];
+  size_t n = 0;
+  while (*end && !isspace((unsigned char)*end) && n + 1 < sizeof unit)
+    unit[n++] = (char)tolower((unsigned char)*end++);
+  unit[n] = '\0';
+  while (isspace((unsigned char)*end)) end++;
+  if (*end) return CT_EINVAL;
+  double f;
+  if (!n || !strcmp(unit, "s") || !strcmp(unit, "sec")) f = 1;
+  else if (!strcmp(unit, "min") || !strcmp(unit, "m")) f = 60;
+  else if (!strcmp(unit, "h") || !strcmp(unit, "hr")) f = 3600;
+  else if (!strcmp(unit, "d")) f = 86400;
+  else return CT_EINVAL;
+  *seconds = x * f;
+  return CT_OK;
+}
+
+int ct_parse_clock(const char *s, double *seconds) {
+  int h, m, sec = 0, used = 0;
+  if (s && (sscanf(s, " %d:%d:%d %n", &h, &m, &sec, &used) == 3 ||
+            sscanf(s, " %d:%d %n", &h, &m, &used) == 2) &&
+      s[used] == '\0' && h >= 0 && m >= 0 && m < 60 && sec >= 0 && sec < 60) {
+    *seconds = h * 3600.0 + m * 60.0 + sec;
+    return CT_OK;
+  }
+  return ct_parse_duration(s, seconds);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm). */
+static long days_from_civil(long y, int m, int d) {
+  y -= m <= 2;
+  long era = (y >= 0 ? y : y - 399) / 400;
+  long yoe = y - era * 400;
+  long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, int *m, int *d) {
+  z += 719468;
+  long era = (z >= 0 ? z : z - 146096) / 146097;
+  long doe = z - era * 146097;
+  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long mp = (5 * doy + 2) / 153;
+  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *y = yoe + era * 400 + (*m <= 2);
+}
+
+int ct_parse_iso8601(const char *s, double *unix_time, int *utc_offset_s) {
+  if (!s) return CT_EINVAL;
+  while (isspace((unsigned char)*s)) s++;
+  int Y, M, D, h = 0, mi = 0, n = 0;
+  double sec = 0;
+  if (sscanf(s, "%4d-%2d-%2d%n", &Y, &M, &D, &n) != 3 || n != 10)
+    return CT_EINVAL;
+  const char *p = s + n;
+  if (*p == 'T' || *p == ' ') {
+    p++;
+    int k = 0;
+    if (sscanf(p, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5) return CT_EINVAL;
+    p += k;
+    if (*p == ':') {
+      char *end;
+      sec = strtod(p + 1, &end);
+      if (end == p + 1) return CT_EINVAL;
+      p = end;
+    }
+  }
+  int off = 0;
+  if (*p == 'Z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    int sign = *p == '-' ? -1 : 1, oh, om = 0, k = 0;
+    p++;
+    if (sscanf(p, "%2d:%2d%n", &oh, &om, &k) == 2 && k == 5) p += k;
+    else if (sscanf(p, "%2d%2d%n", &oh, &om, &k) == 2 && k == 4) p += k;
+    else if (sscanf(p, "%2d%n", &oh, &k) == 1 && k == 2) p += k;
+    else return CT_EINVAL;
+    if (oh > 14 || om > 59) return CT_EINVAL;
+    off = sign * (oh * 3600 + om * 60);
+  } else if (*p) {
+    return CT_EINVAL;
+  }
+  while (isspace((unsigned char)*p)) p++;
+  if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 24 || mi > 59 ||
+      sec < 0 || sec >= 61)
+    return CT_EINVAL;
+  double t = (double)days_from_civil(Y, M, D) * 86400.0 + h * 3600.0 +
+             mi * 60.0 + sec - off;
+  *unix_time = t;
+  if (utc_offset_s) *utc_offset_s = off;
+  return CT_OK;
+}
+
+void ct_format_local(double unix_time, int off, char *buf, size_t n) {
+  double lt = floor(unix_time + 0.5) + off;
+  long days = (long)floor(lt / 86400.0);
+  long rem = (long)(lt - days * 86400.0);
+  long y;
+  int m, d;
+  civil_from_days(days, &y, &m, &d);
+  int a = off < 0 ? -off : off;
+  snprintf(buf, n, "%04ld-%02d-%02d %02ld:%02ld:%02ld%c%02d:%02d", y, m, d,
+           rem / 3600, rem / 60 % 60, rem % 60, off < 0 ? '-' : '+', a / 3600,
+           a / 60 % 60);
+}
+
+int ct_edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 63 || lb > 63) return 99;
+  int row[64];
+  for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
+  for (size_t i = 1; i <= la; i++) {
+    int diag = row[0];
+    row[0] = (int)i;
+    for (size_t j = 1; j <= lb; j++) {
+      int up = row[j];
+      int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+      int v = diag + cost;
+      if (row[j] + 1 < v) v = row[j] + 1;
+      if (row[j - 1] + 1 < v) v = row[j - 1] + 1;
+      row[j] = v;
+      diag = up;
+    }
+  }
+  return row[lb];
+}

@@ -1,0 +1,444 @@
+/* run.c - the run loop: scenario -> grid -> layers -> models, then the clock
+ * with coupling, snapshot and gauge times, and the summary at the end. */
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "citytwin/model.h"
+#include "citytwin/run.h"
+#include "citytwin/snapshot.h"
+
+#ifndef CT_VERSION
+#define CT_VERSION "0.0.0"
+#endif
+
+const char *ct_version(void) { return CT_VERSION; }
+
+typedef struct gauge {
+  char name[64];
+  double x, y;
+  size_t idx;
+} gauge;
+
+typedef struct run_state {
+  ct_scenario sc;
+  ct_grid grid;
+  ct_layers layers;
+  ct_fields *fields;
+  ct_env env;
+  int nmodels;
+  const ct_model_class *cls[16];
+  void *self[16];
+  ct_field *out[128];
+  int nout;
+  gauge *gauges;
+  int ngauges;
+  FILE *gauge_fp;
+  ct_snapshot *snap;
+} run_state;
+
+static double wall_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int mkdirs(const char *path) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return 0;
+}
+
+/* FILE.nc -> FILE<suffix> */
+static void sibling(const char *file, const char *suffix, char *out, size_t n) {
+  size_t len = strlen(file);
+  if (len > 3 && strcmp(file + len - 3, ".nc") == 0) len -= 3;
+  snprintf(out, n, "%.*s%s", (int)len, file, suffix);
+}
+
+static int build_grid(run_state *r, ct_error *err) {
+  ct_scenario *sc = &r->sc;
+  if (sc->grid_layer) {
+    const ct_layer_spec *l = ct_scenario_layer(sc, sc->grid_layer);
+    int rc = ct_raster_grid(l->path, l->crs ? l->crs : sc->crs, &r->grid, err);
+    if (rc)
+      return ct_error_prefix(err, "%s: [domain] grid = %s", sc->path,
+                             sc->grid_layer);
+    return CT_OK;
+  }
+  int rc = ct_grid_init(&r->grid, sc->crs, sc->bounds[0], sc->bounds[1],
+                        sc->bounds[2], sc->bounds[3], sc->cell, err);
+  if (rc) {
+    const ct_entry *e = ct_scenario_entry(sc, "domain", rc == CT_ECRS ? "crs" : "bounds");
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    return ct_scenario_error(sc, e, rc, err, "%s", msg);
+  }
+  return CT_OK;
+}
+
+/* Raster layers become static fields layer.<name>, written once. */
+static int publish_layers(run_state *r, ct_error *err) {
+  size_t n = ct_grid_ncells(&r->grid);
+  for (int k = 0; k < r->layers.n; k++) {
+    const ct_layer *l = &r->layers.l[k];
+    if (l->is_vector) continue;
+    char name[64], long_name[128];
+    snprintf(name, sizeof name, "layer.%s", l->name);
+    snprintf(long_name, sizeof long_name, "input layer '%s'", l->name);
+    const char *units = l->spec && l->spec->units ? l->spec->units
+                        : strcmp(l->name, "dem") == 0 ? "m" : "1";
+    if (strcmp(l->name, "dem") == 0)
+      snprintf(long_name, sizeof long_name, "ground elevation (input layer 'dem')");
+    ct_field *f = ct_fields_add(r->fields, name, units, long_name,
+                                CT_FIELD_STATIC, err);
+    if (!f) return err->code;
+    memcpy(f->data, l->raster, n * sizeof(float));
+  }
+  return CT_OK;
+}
+
+static int pick_outputs(run_state *r, ct_error *err) {
+  const ct_scenario *sc = &r->sc;
+  int nf = ct_fields_count(r->fields);
+  if (sc->nout_fields == 0) {
+    for (int k = 0; k < nf && r->nout < 128; k++) {
+      ct_field *f = ct_fields_at(r->fields, k);
+      if (!(f->flags & (CT_FIELD_STATIC | CT_FIELD_INTERNAL))) r->out[r->nout++] = f;
+    }
+    return CT_OK;
+  }
+  for (int k = 0; k < sc->nout_fields && r->nout < 128; k++) {
+    ct_field *f = ct_fields_find(r->fields, sc->out_fields[k]);
+    if (f && !(f->flags & CT_FIELD_INTERNAL)) {
+      if (!(f->flags & CT_FIELD_STATIC)) r->out[r->nout++] = f;
+      continue;
+    }
+    const char *best = NULL;
+    int bestd = 4;
+    char list[1024] = "";
+    for (int m = 0; m < nf; m++) {
+      ct_field *g = ct_fields_at(r->fields, m);
+      if (g->flags & (CT_FIELD_STATIC | CT_FIELD_INTERNAL)) continue;
+      int d = ct_edit_distance(sc->out_fields[k], g->name);
+      if (d < bestd) { bestd = d; best = g->name; }
+      strncat(list, " ", sizeof list - strlen(list) - 1);
+      strncat(list, g->name, sizeof list - strlen(list) - 1);
+    }
+    const ct_entry *e = ct_scenario_entry(sc, "output", "fields");
+    if (best)
+      return ct_scenario_error(sc, e, CT_EINVAL, err,
+                               "no field '%s' in this run; did you mean '%s'?",
+                               sc->out_fields[k], best);
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "no field '%s' in this run; the models of this "
+                             "scenario publish:%s",
+                             sc->out_fields[k], *list ? list : " nothing");
+  }
+  return CT_OK;
+}
+
+/* gauges.csv: name,x,y in the domain CRS. */
+static int load_gauges(run_state *r, ct_error *err) {
+  const char *path = r->sc.gauges;
+  if (!path) return CT_OK;
+  FILE *fp = fopen(path, "r");
+  if (!fp)
+    return ct_error_set(err, CT_ENOENT, "%s: [output] gauges: cannot open %s: %s",
+                        r->sc.path, path, strerror(errno));
+  char line[1024];
+  int lineno = 0, rc = CT_OK;
+  while (fgets(line, sizeof line, fp)) {
+    lineno++;
+    line[strcspn(line, "\r\n")] = '\0';
+    if (!line[strspn(line, " \t")] || line[0] == '#') continue;
+    if (lineno == 1 && strstr(line, "name")) continue; /* header */
+    gauge g;
+    memset(&g, 0, sizeof g);
+    int used = 0;
+    if (sscanf(line, " %63[^,] , %lf , %lf %n", g.name, &g.x, &g.y, &used) != 3 ||
+        line[used] != '\0') {
+      rc = ct_error_set(err, CT_EINVAL, "%s:%d: expected name,x,y, got '%s'",
+                        path, lineno, line);
+      break;
+    }
+    int i, j;
+    if (ct_grid_locate(&r->grid, g.x, g.y, &i, &j) != CT_OK) {
+      rc = ct_error_set(err, CT_ERANGE,
+                        "%s:%d: gauge '%s' at (%g, %g) is outside the domain",
+                        path, lineno, g.name, g.x, g.y);
+      break;
+    }
+    g.idx = (size_t)j * (size_t)r->grid.nx + (size_t)i;
+    gauge *ng = realloc(r->gauges, (size_t)(r->ngauges + 1) * sizeof *ng);
+    if (!ng) {
+      rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+      break;
+    }
+    r->gauges = ng;
+    r->gauges[r->ngauges++] = g;
+  }
+  fclose(fp);
+  if (!rc && r->ngauges == 0)
+    rc = ct_error_set(err, CT_EINVAL, "%s: no gauges (expected lines name,x,y)",
+                      path);
+  return rc;
+}
+
+static void write_gauges(run_state *r, double t) {
+  for (int g = 0; g < r->ngauges; g++)
+    for (int k = 0; k < r->nout; k++)
+      fprintf(r->gauge_fp, "%.3f,%s,%s,%.6g\n", t, r->gauges[g].name,
+              r->out[k]->name, (double)r->out[k]->data[r->gauges[g].idx]);
+  fflush(r->gauge_fp);
+}
+
+static int setup(run_state *r, const char *path, const ct_run_opts *o,
+                 ct_run_result *res, ct_error *err) {
+  const char *known[17];
+  int nk = 0;
+  for (int k = 0; ct_models[k] && nk < 16; k++) known[nk++] = ct_models[k]->name;
+  known[nk] = NULL;
+  int rc = ct_scenario_load(&r->sc, path, known, err);
+  if (rc) return rc;
+  for (int k = 0; ct_models[k]; k++) { /* keys first: typos before slow work */
+    if (!ct_models[k]->keys || !ct_scenario_section(&r->sc, ct_models[k]->name))
+      continue;
+    if ((rc = ct_scenario_check_keys(&r->sc, ct_models[k]->name,
+                                     ct_models[k]->keys, err)))
+      return rc;
+  }
+  if ((rc = build_grid(r, err))) return rc;
+  double t0 = wall_now();
+  if ((rc = ct_layers_load(&r->layers, &r->sc, &r->grid, o->warn, o->ud, err)))
+    return rc;
+  res->load_s = wall_now() - t0;
+  if (!(r->fields = ct_fields_new(&r->grid)))
+    return ct_error_set(err, CT_ENOMEM, "out of memory");
+  if ((rc = publish_layers(r, err))) return rc;
+  r->env = (ct_env){.sc = &r->sc, .grid = &r->grid, .fields = r->fields,
+                    .layers = &r->layers, .start_unix = r->sc.start_unix,
+                    .utc_offset_s = r->sc.utc_offset_s,
+                    .duration = r->sc.duration, .coupling = r->sc.coupling,
+                    .warn = o->warn, .warn_ud = o->ud};
+  for (int k = 0; ct_models[k]; k++) {
+    if (!ct_scenario_section(&r->sc, ct_models[k]->name)) continue;
+    r->cls[r->nmodels] = ct_models[k];
+    if ((rc = ct_models[k]->init(&r->self[r->nmodels], &r->env, err)))
+      return rc;
+    r->nmodels++;
+  }
+  if ((rc = pick_outputs(r, err))) return rc;
+  return load_gauges(r, err);
+}
+
+static int open_outputs(run_state *r, const char *file, ct_run_result *res,
+                        ct_error *err) {
+  snprintf(res->output, sizeof res->output, "%s", file);
+  sibling(file, "_summary.json", res->summary, sizeof res->summary);
+  if (mkdirs(file) != 0)
+    return ct_error_set(err, CT_EIO, "%s: cannot create its folder: %s", file,
+                        strerror(errno));
+  const char *names[65], *paths[65], *sums[65];
+  char scenario_sum[65] = "";
+  int n = 0;
+  if (ct_sha256_file(r->sc.path, scenario_sum, NULL) == CT_OK) {
+    names[n] = "scenario"; paths[n] = r->sc.path; sums[n] = scenario_sum; n++;
+  }
+  for (int k = 0; k < r->layers.n && n < 64; k++, n++) {
+    names[n] = r->layers.l[k].name;
+    paths[n] = r->layers.l[k].spec ? r->layers.l[k].spec->path : "";
+    sums[n] = r->layers.l[k].sha256;
+  }
+  ct_snapshot_meta meta = {.title = r->sc.name, .scenario_text = r->sc.text,
+                           .scenario_path = r->sc.path,
+                           .start_unix = r->sc.start_unix,
+                           .utc_offset_s = r->sc.utc_offset_s,
+                           .duration = r->sc.duration, .ninputs = n,
+                           .input_names = names, .input_paths = paths,
+                           .input_sha256 = sums};
+  int rc = ct_snapshot_create(&r->snap, file, &r->grid, &meta, err);
+  if (rc) return rc;
+  int nf = ct_fields_count(r->fields);
+  for (int k = 0; k < nf; k++) {
+    ct_field *f = ct_fields_at(r->fields, k);
+    if ((f->flags & CT_FIELD_STATIC) && !(f->flags & CT_FIELD_INTERNAL) &&
+        (rc = ct_snapshot_write_static(r->snap, f, err)))
+      return rc;
+  }
+  for (int k = 0; k < r->layers.n; k++) {
+    const ct_layer *l = &r->layers.l[k];
+    if (!l->is_vector || l->vec.nfeat == 0 || l->vec.feat[0].type != CT_GEOM_LINE)
+      continue;
+    if ((rc = ct_snapshot_write_lines(r->snap, l->name, &l->vec, err))) return rc;
+  }
+  if (r->ngauges) {
+    sibling(file, "_gauges.csv", res->gauges, sizeof res->gauges);
+    r->gauge_fp = fopen(res->gauges, "w");
+    if (!r->gauge_fp)
+      return ct_error_set(err, CT_EIO, "%s: cannot write: %s", res->gauges,
+                          strerror(errno));
+    fprintf(r->gauge_fp, "time,gauge,field,value\n");
+  }
+  return CT_OK;
+}
+
+static int snapshot(run_state *r, double t, ct_run_result *res, ct_error *err) {
+  double t0 = wall_now();
+  for (int m = 0; m < r->nmodels; m++) {
+    int rc = r->cls[m]->write(r->self[m], t, r->snap, err);
+    if (rc) return rc;
+  }
+  int rc = ct_snapshot_append(r->snap, t, r->out, r->nout, err);
+  res->write_s += wall_now() - t0;
+  if (!rc) res->nsnapshots++;
+  return rc;
+}
+
+static int write_summary(run_state *r, ct_run_result *res, int status,
+                         ct_error *err) {
+  ct_json j;
+  ct_json_init(&j);
+  ct_json_object(&j, NULL);
+  ct_json_string(&j, "scenario", r->sc.name);
+  ct_json_string(&j, "scenario_file", r->sc.path);
+  ct_json_string(&j, "output", res->output);
+  ct_json_string(&j, "status", status == CT_OK ? "complete"
+                               : status == CT_EINTR ? "interrupted" : "failed");
+  ct_json_number(&j, "duration_s", r->sc.duration);
+  ct_json_int(&j, "snapshots", res->nsnapshots);
+  ct_json_int(&j, "nx", r->grid.nx);
+  ct_json_int(&j, "ny", r->grid.ny);
+  ct_json_number(&j, "cell_m", r->grid.dx);
+  int rc = CT_OK;
+  for (int m = 0; m < r->nmodels && !rc; m++) {
+    ct_json_object(&j, r->cls[m]->name);
+    rc = r->cls[m]->summary(r->self[m], &j, err);
+    ct_json_end(&j);
+  }
+  ct_json_number(&j, "wall_s", res->wall_s);
+  ct_json_number(&j, "load_s", res->load_s);
+  ct_json_number(&j, "write_s", res->write_s);
+  ct_json_end(&j);
+  if (!rc && j.oom) rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+  if (!rc && r->snap) rc = ct_snapshot_set_attr(r->snap, "summary", j.buf, err);
+  if (!rc) {
+    FILE *fp = fopen(res->summary, "w");
+    if (!fp || fputs(j.buf, fp) < 0 || fclose(fp) != 0) {
+      if (fp) fclose(fp);
+      rc = ct_error_set(err, CT_EIO, "%s: cannot write: %s", res->summary,
+                        strerror(errno));
+    }
+  }
+  ct_json_free(&j);
+  return rc;
+}
+
+static int loop(run_state *r, const ct_run_opts *o, ct_run_result *res,
+                ct_error *err) {
+  const double T = r->sc.duration, eps = 1e-9 * (T > 1 ? T : 1);
+  double t = 0, next_snap = 0, next_gauge = 0;
+  int rc = CT_OK;
+  while (!rc) {
+    if (t >= next_snap - eps) {
+      if ((rc = snapshot(r, t, res, err))) break;
+      next_snap = t + r->sc.out_interval;
+      if (next_snap > T && t < T - eps) next_snap = T; /* always end on T */
+    }
+    if (r->gauge_fp && t >= next_gauge - eps) {
+      write_gauges(r, t);
+      next_gauge = t + r->sc.gauge_interval;
+    }
+    if (o->progress) o->progress(o->ud, t, T);
+    if (t >= T - eps) break;
+    if (o->stop && *o->stop) {
+      rc = ct_error_set(err, CT_EINTR, "stopped by the user at t = %.0f s", t);
+      break;
+    }
+    double t1 = fmin(fmin(t + r->sc.coupling, T), next_snap);
+    if (r->gauge_fp) t1 = fmin(t1, next_gauge);
+    for (int m = 0; m < r->nmodels && !rc; m++)
+      rc = r->cls[m]->exchange(r->self[m], r->fields, t, err);
+    for (int m = 0; m < r->nmodels && !rc; m++) {
+      double tm = t;
+      while (tm < t1 - eps && !rc) {
+        double dt = fmin(r->cls[m]->max_dt(r->self[m]), t1 - tm);
+        if (!(dt > 0)) {
+          rc = ct_error_set(err, CT_EINTERNAL,
+                            "model '%s' gave a non-positive time step at t = "
+                            "%.3f s",
+                            r->cls[m]->name, tm);
+          break;
+        }
+        if (t1 - (tm + dt) < eps) dt = t1 - tm;
+        rc = r->cls[m]->step(r->self[m], tm, dt, err);
+        tm += dt;
+      }
+    }
+    t = t1;
+  }
+  if (!rc) /* the last exchange so published fields hold the final state */
+    for (int m = 0; m < r->nmodels && !rc; m++)
+      rc = r->cls[m]->exchange(r->self[m], r->fields, t, err);
+  return rc;
+}
+
+static void teardown(run_state *r) {
+  for (int m = 0; m < r->nmodels; m++) r->cls[m]->destroy(r->self[m]);
+  if (r->gauge_fp) fclose(r->gauge_fp);
+  free(r->gauges);
+  ct_fields_free(r->fields);
+  ct_layers_free(&r->layers);
+  ct_grid_free(&r->grid);
+  ct_scenario_free(&r->sc);
+}
+
+int ct_run(const char *scenario_path, const ct_run_opts *o, ct_run_result *res,
+           ct_error *err) {
+  static const ct_run_opts none;
+  if (!o) o = &none;
+  memset(res, 0, sizeof *res);
+  double w0 = wall_now();
+  if (o->threads > 0) omp_set_num_threads(o->threads);
+  run_state *r = calloc(1, sizeof *r);
+  if (!r) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  int rc = setup(r, scenario_path, o, res, err);
+  if (!rc && !o->check_only) {
+    const char *file = o->output ? o->output : r->sc.out_file;
+    rc = open_outputs(r, file, res, err);
+    if (!rc) rc = loop(r, o, res, err);
+    res->wall_s = wall_now() - w0;
+    if (r->snap && (!rc || rc == CT_EINTR)) {
+      ct_error e2;
+      int rc2 = write_summary(r, res, rc, &e2);
+      if (rc2 && !rc) {
+        rc = rc2;
+        *err = e2;
+      }
+    }
+    if (r->snap) {
+      ct_error e2;
+      int rc2 = ct_snapshot_close(r->snap, rc == CT_OK, &e2);
+      r->snap = NULL;
+      if (rc2 && !rc) {
+        rc = rc2;
+        *err = e2;
+      }
+    }
+  }
+  res->wall_s = wall_now() - w0;
+  teardown(r);
+  free(r);
+  return rc;
+}

@@ -1,0 +1,649 @@
+/* scenario.c - the scenario file: a small INI reader that keeps line numbers
+ * (every error names file:line), the typed core sections, and the accessors
+ * models use for their own sections. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "citytwin/scenario.h"
+#include "citytwin/util.h"
+
+static const char *const scenario_keys[] = {"name", "start", "duration",
+                                            "coupling", "description", NULL};
+static const char *const domain_keys[] = {"crs", "bounds", "cell", "grid", NULL};
+static const char *const layer_keys[] = {"resample", "band", "nodata", "crs",
+                                         "source", "units", NULL};
+static const char *const output_keys[] = {"file", "interval", "fields",
+                                          "gauges", "gauge_interval", NULL};
+static const char *const core_sections[] = {"scenario", "domain", "layers",
+                                            "output", NULL};
+
+/* --- reading the INI text --- */
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s)) s++;
+  char *e = s + strlen(s);
+  while (e > s && isspace((unsigned char)e[-1])) e--;
+  *e = '\0';
+  return s;
+}
+
+/* Cuts a comment: '#' or ';' at the line start or after a blank. */
+static void strip_comment(char *s) {
+  for (char *p = s; *p; p++)
+    if ((*p == '#' || *p == ';') && (p == s || isspace((unsigned char)p[-1]))) {
+      *p = '\0';
+      return;
+    }
+}
+
+static int add_section(ct_scenario *sc, const char *name, int line) {
+  ct_section *s = realloc(sc->sec, (size_t)(sc->nsec + 1) * sizeof *s);
+  if (!s) return CT_ENOMEM;
+  sc->sec = s;
+  ct_section *n = &sc->sec[sc->nsec];
+  memset(n, 0, sizeof *n);
+  n->name = strdup(name);
+  n->line = line;
+  if (!n->name) return CT_ENOMEM;
+  sc->nsec++;
+  return CT_OK;
+}
+
+static int add_entry(ct_section *s, const char *key, const char *value,
+                     int line) {
+  ct_entry *e = realloc(s->e, (size_t)(s->n + 1) * sizeof *e);
+  if (!e) return CT_ENOMEM;
+  s->e = e;
+  e[s->n].key = strdup(key);
+  e[s->n].value = strdup(value);
+  e[s->n].line = line;
+  if (!e[s->n].key || !e[s->n].value) {
+    free(e[s->n].key);
+    free(e[s->n].value);
+    return CT_ENOMEM;
+  }
+  s->n++;
+  return CT_OK;
+}
+
+static const char *suggest(const char *word, const char *const *known) {
+  const char *best = NULL;
+  int bestd = 3;
+  for (int k = 0; known && known[k]; k++) {
+    int d = ct_edit_distance(word, known[k]);
+    if (d < bestd) {
+      bestd = d;
+      best = known[k];
+    }
+  }
+  return best;
+}
+
+static int read_ini(ct_scenario *sc, ct_error *err) {
+  char *copy = strdup(sc->text);
+  if (!copy) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  int rc = CT_OK, lineno = 0;
+  char *save = NULL;
+  char *p = copy;
+  while (p && rc == CT_OK) {
+    char *nl = strchr(p, '\n');
+    if (nl) *nl = '\0';
+    char *line = p;
+    p = nl ? nl + 1 : NULL;
+    lineno++;
+    if (lineno == 1 && (unsigned char)line[0] == 0xEF) line += 3; /* BOM */
+    strip_comment(line);
+    line = trim(line);
+    if (!*line) continue;
+    if (*line == '[') {
+      char *close = strchr(line, ']');
+      if (!close || trim(close + 1)[0]) {
+        rc = ct_error_set(err, CT_EINVAL,
+                          "%s:%d: expected a section header like [flood], got "
+                          "'%s'",
+                          sc->path, lineno, line);
+        break;
+      }
+      *close = '\0';
+      char *name = trim(line + 1);
+      /* "layer  dem" -> "layer dem" */
+      char norm[256];
+      int n = 0;
+      for (char *q = name; *q && n < 255; q++)
+        if (!isspace((unsigned char)*q) || (n && norm[n - 1] != ' '))
+          norm[n++] = isspace((unsigned char)*q) ? ' ' : *q;
+      norm[n] = '\0';
+      if (!*norm) {
+        rc = ct_error_set(err, CT_EINVAL, "%s:%d: empty section name",
+                          sc->path, lineno);
+        break;
+      }
+      if (ct_scenario_section(sc, norm)) {
+        rc = ct_error_set(err, CT_EINVAL, "%s:%d: section [%s] appears twice",
+                          sc->path, lineno, norm);
+        break;
+      }
+      if (add_section(sc, norm, lineno)) rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+      continue;
+    }
+    char *eq = strchr(line, '=');
+    if (!eq) {
+      rc = ct_error_set(err, CT_EINVAL,
+                        "%s:%d: expected 'key = value', got '%s'", sc->path,
+                        lineno, line);
+      break;
+    }
+    *eq = '\0';
+    char *key = trim(line), *value = trim(eq + 1);
+    if (!*key) {
+      rc = ct_error_set(err, CT_EINVAL, "%s:%d: missing key before '='",
+                        sc->path, lineno);
+      break;
+    }
+    if (sc->nsec == 0) {
+      rc = ct_error_set(err, CT_EINVAL,
+                        "%s:%d: '%s' comes before any [section]", sc->path,
+                        lineno, key);
+      break;
+    }
+    ct_section *s = &sc->sec[sc->nsec - 1];
+    for (int k = 0; k < s->n; k++)
+      if (strcmp(s->e[k].key, key) == 0) {
+        rc = ct_error_set(err, CT_EINVAL,
+                          "%s:%d: [%s] %s is set twice (first at line %d)",
+                          sc->path, lineno, s->name, key, s->e[k].line);
+        break;
+      }
+    if (rc) break;
+    if (add_entry(s, key, value, lineno)) rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+  }
+  (void)save;
+  free(copy);
+  return rc;
+}
+
+/* --- accessors --- */
+
+const ct_section *ct_scenario_section(const ct_scenario *sc, const char *name) {
+  for (int k = 0; k < sc->nsec; k++)
+    if (strcmp(sc->sec[k].name, name) == 0) return &sc->sec[k];
+  return NULL;
+}
+
+const ct_entry *ct_scenario_entry(const ct_scenario *sc, const char *section,
+                                  const char *key) {
+  const ct_section *s = ct_scenario_section(sc, section);
+  if (!s) return NULL;
+  for (int k = 0; k < s->n; k++)
+    if (strcmp(s->e[k].key, key) == 0) return &s->e[k];
+  return NULL;
+}
+
+static const char *section_of(const ct_scenario *sc, const ct_entry *e) {
+  for (int k = 0; k < sc->nsec; k++)
+    if (e >= sc->sec[k].e && e < sc->sec[k].e + sc->sec[k].n)
+      return sc->sec[k].name;
+  return "?";
+}
+
+int ct_scenario_error(const ct_scenario *sc, const ct_entry *e, int code,
+                      ct_error *err, const char *fmt, ...) {
+  char msg[1536];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (!e) return ct_error_set(err, code, "%s: %s", sc->path, msg);
+  return ct_error_set(err, code, "%s:%d: [%s] %s: %s", sc->path, e->line,
+                      section_of(sc, e), e->key, msg);
+}
+
+static int key_matches(const char *key, const char *pattern) {
+  size_t n = strlen(pattern);
+  if (n >= 2 && pattern[n - 1] == '*')
+    return strncmp(key, pattern, n - 1) == 0 && key[n - 1];
+  return strcmp(key, pattern) == 0;
+}
+
+int ct_scenario_check_keys(const ct_scenario *sc, const char *section,
+                           const char *const *known, ct_error *err) {
+  const ct_section *s = ct_scenario_section(sc, section);
+  if (!s) return CT_OK;
+  for (int k = 0; k < s->n; k++) {
+    int ok = 0;
+    for (int m = 0; known[m] && !ok; m++) ok = key_matches(s->e[k].key, known[m]);
+    if (ok) continue;
+    const char *best = suggest(s->e[k].key, known);
+    char list[512] = "";
+    for (int m = 0; known[m]; m++) {
+      strncat(list, m ? ", " : "", sizeof list - strlen(list) - 1);
+      strncat(list, known[m], sizeof list - strlen(list) - 1);
+    }
+    if (best)
+      return ct_error_set(err, CT_EINVAL,
+                          "%s:%d: [%s] unknown key '%s'; did you mean '%s'?",
+                          sc->path, s->e[k].line, section, s->e[k].key, best);
+    return ct_error_set(err, CT_EINVAL,
+                        "%s:%d: [%s] unknown key '%s'; expected one of: %s",
+                        sc->path, s->e[k].line, section, s->e[k].key, list);
+  }
+  return CT_OK;
+}
+
+int ct_scenario_double(const ct_scenario *sc, const char *section,
+                       const char *key, double def, double *out, ct_error *err) {
+  const ct_entry *e = ct_scenario_entry(sc, section, key);
+  if (!e) {
+    *out = def;
+    return CT_OK;
+  }
+  if (ct_parse_double(e->value, out) != CT_OK)
+    return ct_scenario_error(sc, e, CT_EINVAL, err, "expected a number, got '%s'",
+                             e->value);
+  return CT_OK;
+}
+
+int ct_scenario_duration(const ct_scenario *sc, const char *section,
+                         const char *key, double def, double *out,
+                         ct_error *err) {
+  const ct_entry *e = ct_scenario_entry(sc, section, key);
+  if (!e) {
+    *out = def;
+    return CT_OK;
+  }
+  if (ct_parse_duration(e->value, out) != CT_OK)
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "expected a duration like 90, 90s, 15min, 6h or "
+                             "2d, got '%s'",
+                             e->value);
+  return CT_OK;
+}
+
+int ct_scenario_int(const ct_scenario *sc, const char *section, const char *key,
+                    int def, int *out, ct_error *err) {
+  const ct_entry *e = ct_scenario_entry(sc, section, key);
+  if (!e) {
+    *out = def;
+    return CT_OK;
+  }
+  char *end;
+  errno = 0;
+  long v = strtol(e->value, &end, 10);
+  if (end == e->value || *trim(end) || errno || v < -2147483647L ||
+      v > 2147483647L)
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "expected a whole number, got '%s'", e->value);
+  *out = (int)v;
+  return CT_OK;
+}
+
+int ct_scenario_choice(const ct_scenario *sc, const char *section,
+                       const char *key, const char *const *choices, int def,
+                       int *out, ct_error *err) {
+  const ct_entry *e = ct_scenario_entry(sc, section, key);
+  if (!e) {
+    *out = def;
+    return CT_OK;
+  }
+  for (int k = 0; choices[k]; k++)
+    if (strcasecmp(e->value, choices[k]) == 0) {
+      *out = k;
+      return CT_OK;
+    }
+  char list[512] = "";
+  for (int k = 0; choices[k]; k++) {
+    strncat(list, k ? " | " : "", sizeof list - strlen(list) - 1);
+    strncat(list, choices[k], sizeof list - strlen(list) - 1);
+  }
+  const char *best = suggest(e->value, choices);
+  if (best)
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "expected %s, got '%s'; did you mean '%s'?", list,
+                             e->value, best);
+  return ct_scenario_error(sc, e, CT_EINVAL, err, "expected %s, got '%s'", list,
+                           e->value);
+}
+
+const char *ct_scenario_string(const ct_scenario *sc, const char *section,
+                               const char *key, const char *def) {
+  const ct_entry *e = ct_scenario_entry(sc, section, key);
+  return e ? e->value : def;
+}
+
+char *ct_scenario_resolve(const ct_scenario *sc, const char *rel) {
+  if (!rel) return NULL;
+  if (rel[0] == '/' || !sc->dir || !*sc->dir) return strdup(rel);
+  size_t n = strlen(sc->dir) + strlen(rel) + 2;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%s/%s", sc->dir, rel);
+  return p;
+}
+
+const ct_layer_spec *ct_scenario_layer(const ct_scenario *sc, const char *name) {
+  for (int k = 0; k < sc->nlayers; k++)
+    if (strcmp(sc->layers[k].name, name) == 0) return &sc->layers[k];
+  return NULL;
+}
+
+/* --- the core sections --- */
+
+static int need(const ct_scenario *sc, const char *section, const char *key,
+                const char *what, ct_error *err) {
+  if (ct_scenario_entry(sc, section, key)) return CT_OK;
+  const ct_section *s = ct_scenario_section(sc, section);
+  if (s)
+    return ct_error_set(err, CT_EINVAL, "%s:%d: [%s] needs %s = %s", sc->path,
+                        s->line, section, key, what);
+  return ct_error_set(err, CT_EINVAL, "%s: missing section [%s] with %s = %s",
+                      sc->path, section, key, what);
+}
+
+static int parse_scenario_section(ct_scenario *sc, ct_error *err) {
+  int rc = ct_scenario_check_keys(sc, "scenario", scenario_keys, err);
+  if (rc) return rc;
+  const char *base = strrchr(sc->path, '/');
+  base = base ? base + 1 : sc->path;
+  sc->name = strdup(ct_scenario_string(sc, "scenario", "name", base));
+  if ((rc = need(sc, "scenario", "start",
+                 "an ISO 8601 time with UTC offset, e.g. "
+                 "2026-09-15T14:00:00+07:00",
+                 err)))
+    return rc;
+  const ct_entry *e = ct_scenario_entry(sc, "scenario", "start");
+  /* An offset is required: a local time without one is ambiguous. */
+  size_t len = strlen(e->value);
+  int has_offset = len > 10 && strpbrk(e->value + 10, "Z+-") != NULL;
+  if (!has_offset ||
+      ct_parse_iso8601(e->value, &sc->start_unix, &sc->utc_offset_s) != CT_OK)
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "expected an ISO 8601 time with UTC offset like "
+                             "2026-09-15T14:00:00+07:00, got '%s'",
+                             e->value);
+  if ((rc = need(sc, "scenario", "duration", "a duration like 6h", err)))
+    return rc;
+  if ((rc = ct_scenario_duration(sc, "scenario", "duration", 0, &sc->duration,
+                                 err)))
+    return rc;
+  if (!(sc->duration > 0))
+    return ct_scenario_error(sc, ct_scenario_entry(sc, "scenario", "duration"),
+                             CT_EINVAL, err, "must be longer than 0 s");
+  if ((rc = ct_scenario_duration(sc, "scenario", "coupling", 60, &sc->coupling,
+                                 err)))
+    return rc;
+  if (!(sc->coupling > 0))
+    return ct_scenario_error(sc, ct_scenario_entry(sc, "scenario", "coupling"),
+                             CT_EINVAL, err, "must be longer than 0 s");
+  return CT_OK;
+}
+
+static int parse_domain(ct_scenario *sc, ct_error *err) {
+  int rc = ct_scenario_check_keys(sc, "domain", domain_keys, err);
+  if (rc) return rc;
+  const ct_entry *grid = ct_scenario_entry(sc, "domain", "grid");
+  if (grid) {
+    if (ct_scenario_entry(sc, "domain", "bounds") ||
+        ct_scenario_entry(sc, "domain", "cell"))
+      return ct_scenario_error(sc, grid, CT_EINVAL, err,
+                               "give either grid = LAYER or bounds and cell, "
+                               "not both");
+    sc->grid_layer = strdup(grid->value);
+    const char *crs = ct_scenario_string(sc, "domain", "crs", NULL);
+    if (crs) sc->crs = strdup(crs);
+    return CT_OK;
+  }
+  if ((rc = need(sc, "domain", "crs", "a CRS such as EPSG:32648", err)) ||
+      (rc = need(sc, "domain", "bounds", "xmin ymin xmax ymax (or grid = LAYER)",
+                 err)) ||
+      (rc = need(sc, "domain", "cell", "the cell size in metres", err)))
+    return rc;
+  sc->crs = strdup(ct_scenario_string(sc, "domain", "crs", ""));
+  const ct_entry *b = ct_scenario_entry(sc, "domain", "bounds");
+  int used = 0;
+  double *v = sc->bounds;
+  if (sscanf(b->value, "%lf %lf %lf %lf %n", &v[0], &v[1], &v[2], &v[3],
+             &used) != 4 ||
+      b->value[used] != '\0' || !isfinite(v[0] + v[1] + v[2] + v[3]))
+    return ct_scenario_error(sc, b, CT_EINVAL, err,
+                             "expected four numbers xmin ymin xmax ymax, got "
+                             "'%s'",
+                             b->value);
+  if (!(v[2] > v[0] && v[3] > v[1]))
+    return ct_scenario_error(sc, b, CT_EINVAL, err,
+                             "expected xmin < xmax and ymin < ymax");
+  if ((rc = ct_scenario_double(sc, "domain", "cell", 0, &sc->cell, err)))
+    return rc;
+  if (!(sc->cell > 0))
+    return ct_scenario_error(sc, ct_scenario_entry(sc, "domain", "cell"),
+                             CT_EINVAL, err, "must be a positive size in metres");
+  return CT_OK;
+}
+
+static int parse_layers(ct_scenario *sc, ct_error *err) {
+  static const char *const resamplings[] = {"default", "nearest", "bilinear",
+                                            "cubic", "mode", "average", NULL};
+  const ct_section *s = ct_scenario_section(sc, "layers");
+  if (s && s->n) {
+    sc->layers = calloc((size_t)s->n, sizeof *sc->layers);
+    if (!sc->layers) return ct_error_set(err, CT_ENOMEM, "out of memory");
+    for (int k = 0; k < s->n; k++) {
+      ct_layer_spec *l = &sc->layers[sc->nlayers++];
+      l->name = strdup(s->e[k].key);
+      l->path = ct_scenario_resolve(sc, s->e[k].value);
+      l->band = 1;
+      l->line = s->e[k].line;
+      if (!*s->e[k].value)
+        return ct_scenario_error(sc, &s->e[k], CT_EINVAL, err,
+                                 "expected a file path");
+    }
+  }
+  /* [layer NAME] options */
+  for (int k = 0; k < sc->nsec; k++) {
+    const ct_section *o = &sc->sec[k];
+    if (strncmp(o->name, "layer ", 6) != 0) continue;
+    const char *lname = o->name + 6;
+    ct_layer_spec *l = (ct_layer_spec *)ct_scenario_layer(sc, lname);
+    if (!l)
+      return ct_error_set(err, CT_EINVAL,
+                          "%s:%d: [layer %s] names no layer of [layers]",
+                          sc->path, o->line, lname);
+    int rc = ct_scenario_check_keys(sc, o->name, layer_keys, err);
+    int choice = 0;
+    if (rc ||
+        (rc = ct_scenario_choice(sc, o->name, "resample", resamplings, 0,
+                                 &choice, err)) ||
+        (rc = ct_scenario_int(sc, o->name, "band", 1, &l->band, err)))
+      return rc;
+    l->resample = (ct_resample)choice;
+    if (l->band < 1)
+      return ct_scenario_error(sc, ct_scenario_entry(sc, o->name, "band"),
+                               CT_EINVAL, err, "bands count from 1");
+    const ct_entry *nd = ct_scenario_entry(sc, o->name, "nodata");
+    if (nd) {
+      if ((rc = ct_scenario_double(sc, o->name, "nodata", 0, &l->nodata, err)))
+        return rc;
+      l->has_nodata = 1;
+    }
+    const char *crs = ct_scenario_string(sc, o->name, "crs", NULL);
+    const char *src = ct_scenario_string(sc, o->name, "source", NULL);
+    const char *units = ct_scenario_string(sc, o->name, "units", NULL);
+    if (crs) l->crs = strdup(crs);
+    if (src) l->source = strdup(src);
+    if (units) l->units = strdup(units);
+  }
+  return CT_OK;
+}
+
+static int parse_output(ct_scenario *sc, ct_error *err) {
+  int rc = ct_scenario_check_keys(sc, "output", output_keys, err);
+  if (rc) return rc;
+  const char *file = ct_scenario_string(sc, "output", "file", NULL);
+  if (file) {
+    sc->out_file = ct_scenario_resolve(sc, file);
+  } else { /* out/<scenario file name>.nc beside the scenario */
+    const char *base = strrchr(sc->path, '/');
+    base = base ? base + 1 : sc->path;
+    char name[512];
+    snprintf(name, sizeof name, "out/%.*s.nc", (int)strcspn(base, "."), base);
+    sc->out_file = ct_scenario_resolve(sc, name);
+  }
+  if ((rc = ct_scenario_duration(sc, "output", "interval", 600,
+                                 &sc->out_interval, err)))
+    return rc;
+  if (!(sc->out_interval > 0))
+    return ct_scenario_error(sc, ct_scenario_entry(sc, "output", "interval"),
+                             CT_EINVAL, err, "must be longer than 0 s");
+  const char *fields = ct_scenario_string(sc, "output", "fields", NULL);
+  if (fields) {
+    char *copy = strdup(fields), *save = NULL;
+    for (char *t = strtok_r(copy, " \t,", &save); t;
+         t = strtok_r(NULL, " \t,", &save)) {
+      char **f = realloc(sc->out_fields,
+                         (size_t)(sc->nout_fields + 1) * sizeof *f);
+      if (!f) {
+        free(copy);
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+      }
+      sc->out_fields = f;
+      f[sc->nout_fields++] = strdup(t);
+    }
+    free(copy);
+  }
+  const char *gauges = ct_scenario_string(sc, "output", "gauges", NULL);
+  if (gauges) sc->gauges = ct_scenario_resolve(sc, gauges);
+  if ((rc = ct_scenario_duration(sc, "output", "gauge_interval",
+                                 sc->out_interval, &sc->gauge_interval, err)))
+    return rc;
+  if (!(sc->gauge_interval > 0))
+    return ct_scenario_error(sc,
+                             ct_scenario_entry(sc, "output", "gauge_interval"),
+                             CT_EINVAL, err, "must be longer than 0 s");
+  return CT_OK;
+}
+
+static int check_sections(const ct_scenario *sc,
+                          const char *const *known_sections, ct_error *err) {
+  const char *all[64];
+  int n = 0;
+  for (int k = 0; core_sections[k]; k++) all[n++] = core_sections[k];
+  for (int k = 0; known_sections && known_sections[k] && n < 62; k++)
+    all[n++] = known_sections[k];
+  all[n] = NULL;
+  for (int k = 0; k < sc->nsec; k++) {
+    const char *name = sc->sec[k].name;
+    if (strncmp(name, "layer ", 6) == 0) continue;
+    int ok = 0;
+    for (int m = 0; all[m] && !ok; m++) ok = strcmp(name, all[m]) == 0;
+    if (ok) continue;
+    const char *best = suggest(name, all);
+    if (!best && strcmp(name, "layer") == 0) best = "layer NAME";
+    if (best)
+      return ct_error_set(err, CT_EINVAL,
+                          "%s:%d: unknown section [%s]; did you mean [%s]?",
+                          sc->path, sc->sec[k].line, name, best);
+    return ct_error_set(err, CT_EINVAL, "%s:%d: unknown section [%s]", sc->path,
+                        sc->sec[k].line, name);
+  }
+  return CT_OK;
+}
+
+int ct_scenario_parse(ct_scenario *sc, const char *text, const char *path,
+                      const char *const *known_sections, ct_error *err) {
+  memset(sc, 0, sizeof *sc);
+  sc->path = strdup(path ? path : "<scenario>");
+  sc->text = strdup(text);
+  const char *slash = strrchr(sc->path, '/');
+  sc->dir = slash ? strndup(sc->path, (size_t)(slash - sc->path)) : strdup(".");
+  if (!sc->path || !sc->text || !sc->dir) {
+    ct_scenario_free(sc);
+    return ct_error_set(err, CT_ENOMEM, "out of memory");
+  }
+  if (slash == sc->path) { /* "/x.ini": the root folder */
+    free(sc->dir);
+    sc->dir = strdup("/");
+  }
+  int rc = read_ini(sc, err);
+  if (!rc) rc = check_sections(sc, known_sections, err);
+  if (!rc) rc = parse_scenario_section(sc, err);
+  if (!rc) rc = parse_domain(sc, err);
+  if (!rc) rc = parse_layers(sc, err);
+  if (!rc) rc = parse_output(sc, err);
+  if (!rc && sc->grid_layer && !ct_scenario_layer(sc, sc->grid_layer))
+    rc = ct_scenario_error(sc, ct_scenario_entry(sc, "domain", "grid"),
+                           CT_EINVAL, err, "no layer '%s' in [layers]",
+                           sc->grid_layer);
+  if (rc) ct_scenario_free(sc);
+  return rc;
+}
+
+int ct_scenario_load(ct_scenario *sc, const char *path,
+                     const char *const *known_sections, ct_error *err) {
+  memset(sc, 0, sizeof *sc);
+  FILE *fp = fopen(path, "rb");
+  if (!fp)
+    return ct_error_set(err, errno == ENOENT ? CT_ENOENT : CT_EIO,
+                        "%s: cannot open scenario: %s", path, strerror(errno));
+  char *text = NULL;
+  size_t n = 0, cap = 0;
+  char buf[8192];
+  size_t k;
+  while ((k = fread(buf, 1, sizeof buf, fp)) > 0) {
+    if (n + k + 1 > cap) {
+      cap = (n + k + 1) * 2;
+      char *t = realloc(text, cap);
+      if (!t) {
+        free(text);
+        fclose(fp);
+        return ct_error_set(err, CT_ENOMEM, "%s: out of memory", path);
+      }
+      text = t;
+    }
+    memcpy(text + n, buf, k);
+    n += k;
+  }
+  int bad = ferror(fp);
+  fclose(fp);
+  if (bad) {
+    free(text);
+    return ct_error_set(err, CT_EIO, "%s: read error (is it a folder?)", path);
+  }
+  if (!text) text = calloc(1, 1);
+  if (!text) return ct_error_set(err, CT_ENOMEM, "%s: out of memory", path);
+  text[n] = '\0';
+  if (strlen(text) != n) {
+    free(text);
+    return ct_error_set(err, CT_EINVAL,
+                        "%s: not a text file (it contains NUL bytes)", path);
+  }
+  int rc = ct_scenario_parse(sc, text, path, known_sections, err);
+  free(text);
+  return rc;
+}
+
+void ct_scenario_free(ct_scenario *sc) {
+  if (!sc) return;
+  for (int k = 0; k < sc->nsec; k++) {
+    for (int m = 0; m < sc->sec[k].n; m++) {
+      free(sc->sec[k].e[m].key);
+      free(sc->sec[k].e[m].value);
+    }
+    free(sc->sec[k].e);
+    free(sc->sec[k].name);
+  }
+  free(sc->sec);
+  for (int k = 0; k < sc->nlayers; k++) {
+    ct_layer_spec *l = &sc->layers[k];
+    free(l->name); free(l->path); free(l->source); free(l->crs); free(l->units);
+  }
+  free(sc->layers);
+  for (int k = 0; k < sc->nout_fields; k++) free(sc->out_fields[k]);
+  free(sc->out_fields);
+  free(sc->path); free(sc->dir); free(sc->text); free(sc->name);
+  free(sc->crs); free(sc->grid_layer); free(sc->out_file); free(sc->gauges);
+  memset(sc, 0, sizeof *sc);
+}

@@ -1,0 +1,36 @@
+/* run.h - a whole run: scenario -> grid -> layers -> models -> snapshots,
+ * gauges and summary. Used by `citytwin run`, `check` and `batch`. */
+#ifndef CITYTWIN_RUN_H
+#define CITYTWIN_RUN_H
+
+#include <signal.h>
+#include "citytwin/error.h"
+
+typedef struct ct_run_opts {
+  const char *output;          /* overrides [output] file, or NULL */
+  int threads;                 /* 0: OpenMP's default */
+  int check_only;              /* load and initialise everything, run nothing */
+  volatile sig_atomic_t *stop; /* set asynchronously to stop cleanly */
+  /* Progress after each coupling interval: simulated t of duration. */
+  void (*progress)(void *ud, double t, double duration);
+  void (*warn)(void *ud, const char *msg);
+  void *ud;
+} ct_run_opts;
+
+typedef struct ct_run_result {
+  char output[4096];     /* the run file written */
+  char summary[4096];    /* its summary JSON */
+  char gauges[4096];     /* its gauge CSV, or "" */
+  int nsnapshots;
+  double wall_s;
+  double load_s;         /* reading and warping the layers */
+  double write_s;        /* writing snapshots */
+} ct_run_result;
+
+int ct_run(const char *scenario_path, const ct_run_opts *o, ct_run_result *res,
+           ct_error *err);
+
+/* The engine's version string. */
+const char *ct_version(void);
+
+#endif

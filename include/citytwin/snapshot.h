@@ -1,0 +1,96 @@
+/* snapshot.h - the run file: HDF5 laid out so that netCDF-4 readers (GDAL,
+ * QGIS, xarray, ncview) open it as CF: dimension scales time/y/x, a crs
+ * grid-mapping variable, units and long_name on every field, static layers
+ * once, time-varying fields per snapshot, flushed after each snapshot.
+ * Writer for the run loop; reader for `citytwin info` and the viewer. */
+#ifndef CITYTWIN_SNAPSHOT_H
+#define CITYTWIN_SNAPSHOT_H
+
+#include "citytwin/error.h"
+#include "citytwin/field.h"
+#include "citytwin/grid.h"
+#include "citytwin/layers.h"
+
+/* --- writer --- */
+
+typedef struct ct_snapshot_meta {
+  const char *title;          /* scenario name */
+  const char *scenario_text;  /* the scenario file verbatim */
+  const char *scenario_path;
+  double start_unix;
+  int utc_offset_s;
+  double duration;
+  int ninputs;                /* input files and their SHA-256 */
+  const char *const *input_names;
+  const char *const *input_paths;
+  const char *const *input_sha256;
+} ct_snapshot_meta;
+
+typedef struct ct_snapshot ct_snapshot;
+
+/* Creates path (truncating). Writes the grid, CRS, coordinates, metadata and
+ * a status attribute "running". */
+int ct_snapshot_create(ct_snapshot **s, const char *path, const ct_grid *g,
+                       const ct_snapshot_meta *meta, ct_error *err);
+/* A (y, x) variable written once (static layer or a run-end field). */
+int ct_snapshot_write_static(ct_snapshot *s, const ct_field *f, ct_error *err);
+/* Appends time slice t [s from start] holding the given fields (the same set
+ * every call), then flushes the file. */
+int ct_snapshot_append(ct_snapshot *s, double t, ct_field *const *fields,
+                       int nfields, ct_error *err);
+/* Line geometry (e.g. roads) for the viewer's overlay, stored once in the
+ * group "vectors" as x, y and part-offset arrays. */
+int ct_snapshot_write_lines(ct_snapshot *s, const char *name,
+                            const ct_vector *v, ct_error *err);
+/* One row of a per-item table at the latest time slice, e.g. traffic link
+ * flows: variable group/name with dimensions (time, group_item) where the
+ * item count n is fixed by the first call. */
+int ct_snapshot_write_row(ct_snapshot *s, const char *group, const char *name,
+                          const char *units, const char *long_name, int n,
+                          const float *values, ct_error *err);
+/* Sets a global text attribute (e.g. the summary JSON at the end). */
+int ct_snapshot_set_attr(ct_snapshot *s, const char *name, const char *text,
+                         ct_error *err);
+/* Closes the file; status becomes "complete" or "interrupted". Frees s. */
+int ct_snapshot_close(ct_snapshot *s, int complete, ct_error *err);
+
+/* --- reader --- */
+
+typedef struct ct_snapshot_var {
+  char name[64];
+  char units[32];
+  char long_name[128];
+  int is_static;        /* (y, x) rather than (time, y, x) */
+} ct_snapshot_var;
+
+typedef struct ct_reader ct_reader;
+
+/* Opens a citytwin run read-only. A file that is not HDF5, is truncated, or
+ * is not a citytwin run is CT_EFORMAT with a message saying which. */
+int ct_reader_open(ct_reader **r, const char *path, ct_error *err);
+void ct_reader_close(ct_reader *r);
+/* Re-reads the number of time slices of a file still being written; sets
+ * *grew when new ones arrived. */
+int ct_reader_refresh(ct_reader *r, int *grew, ct_error *err);
+
+const ct_grid *ct_reader_grid(const ct_reader *r);
+int ct_reader_ntimes(const ct_reader *r);
+double ct_reader_time(const ct_reader *r, int k);  /* [s from start] */
+double ct_reader_start_unix(const ct_reader *r);
+int ct_reader_utc_offset(const ct_reader *r);
+int ct_reader_nvars(const ct_reader *r);
+const ct_snapshot_var *ct_reader_var(const ct_reader *r, int k);
+int ct_reader_find(const ct_reader *r, const char *name); /* index or -1 */
+/* Reads variable k at time index t (ignored for static ones) into out
+ * (nx*ny floats). */
+int ct_reader_read(ct_reader *r, int k, int t, float *out, ct_error *err);
+/* Minimum and maximum over all times (NaN ignored). */
+int ct_reader_range(ct_reader *r, int k, float *vmin, float *vmax,
+                    ct_error *err);
+/* Line geometry written by ct_snapshot_write_lines (malloc'd arrays). */
+int ct_reader_lines(ct_reader *r, const char *name, int *npts, double **xy,
+                    int *nparts, int **part, ct_error *err);
+/* A global text attribute (malloc'd) or NULL. */
+char *ct_reader_attr(const ct_reader *r, const char *name);
+
+#endif
