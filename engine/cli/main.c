@@ -11,11 +11,14 @@
 #include <unistd.h>
 
 #include "citytwin/demo.h"
+#include "citytwin/export.h"
 #include "citytwin/run.h"
 #include "citytwin/snapshot.h"
 #include "citytwin/util.h"
 
 static volatile sig_atomic_t stop_flag = 0;
+
+int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop);
 
 static void on_signal(int sig) {
   (void)sig;
@@ -29,10 +32,13 @@ static const char usage_main[] =
     "Urban digital twin: flood, traffic and air on a shared grid.\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO.ini      run a scenario, write RUN.nc, its summary and gauges\n"
-    "  check SCENARIO.ini    validate a scenario and its inputs, run nothing\n"
-    "  info RUN.nc           grid, CRS, fields (units, ranges), times, summary\n"
-    "  demo [--dir DIR]      make the demo city's GIS files and scenarios\n"
+    "  run SCENARIO.ini        run a scenario: RUN.nc, its summary and gauges\n"
+    "  check SCENARIO.ini      validate a scenario and its inputs, run nothing\n"
+    "  info RUN.nc             grid, CRS, fields (units, ranges), times, summary\n"
+    "  demo [--dir DIR]        make the demo city's GIS files and scenarios\n"
+    "  batch BATCH.ini [-j N]  run what-if variants and compare their KPIs\n"
+    "  export RUN.nc --to DIR  forecast layers for the IOC (COG, GeoJSON,\n"
+    "                          manifest)\n"
     "\n"
     "`citytwin COMMAND --help` tells more. Exit status: 0 success, 1 the run\n"
     "failed, 2 bad input or usage.\n";
@@ -310,6 +316,44 @@ static int cmd_demo(int argc, char **argv) {
   return 0;
 }
 
+static int export_progress(void *ud, double frac, const char *what) {
+  progress *p = ud;
+  if (!p->quiet && p->tty) {
+    fprintf(stderr, "\r%3d%%  %-60.60s", (int)(100 * frac), what);
+    if (frac >= 1) fputc('\n', stderr);
+  }
+  return stop_flag != 0;
+}
+
+static int cmd_export(int argc, char **argv) {
+  ct_export_args a;
+  ct_error err = {0};
+  int rc = ct_export_args_parse(&a, argc, argv, &err);
+  if (rc || a.help) {
+    if (a.help) fputs(ct_export_usage, stdout);
+    else fprintf(stderr, "citytwin export: %s\n\n%s", err.msg, ct_export_usage);
+    ct_export_args_free(&a);
+    return rc ? 2 : 0;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  progress p = {.tty = isatty(2)};
+  a.o.progress = export_progress;
+  a.o.ud = &p;
+  ct_export_result res;
+  rc = ct_export_run(a.run, a.dir, &a.o, &res, &err);
+  ct_export_args_free(&a);
+  if (rc) return fail(&err);
+  printf("exported %d COG GeoTIFF(s) and %d GeoJSON file(s): %d flooded road "
+         "segment(s) (%.0f m), %d closed (%.0f m), %d air-quality area(s) "
+         "(%.0f m2)\nmanifest: %s\n",
+         res.ncog, res.ngeojson, res.nflooded, res.flooded_length_m, res.nclosed,
+         res.closed_length_m, res.nair, res.air_area_m2, res.manifest);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage_main, stderr);
@@ -328,6 +372,15 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "check")) return cmd_run(argc - 1, argv + 1, 1);
   if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
   if (!strcmp(cmd, "demo")) return cmd_demo(argc - 1, argv + 1);
+  if (!strcmp(cmd, "export")) return cmd_export(argc - 1, argv + 1);
+  if (!strcmp(cmd, "batch")) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return ct__cli_batch(argc - 1, argv + 1, &stop_flag);
+  }
   fprintf(stderr, "citytwin: unknown command '%s'\n\n%s", cmd, usage_main);
   return 2;
 }

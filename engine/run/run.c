@@ -210,7 +210,9 @@ static int setup(run_state *r, const char *path, const ct_run_opts *o,
   int nk = 0;
   for (int k = 0; ct_models[k] && nk < 16; k++) known[nk++] = ct_models[k]->name;
   known[nk] = NULL;
-  int rc = ct_scenario_load(&r->sc, path, known, err);
+  int rc = o->scenario_text
+               ? ct_scenario_parse(&r->sc, o->scenario_text, path, known, err)
+               : ct_scenario_load(&r->sc, path, known, err);
   if (rc) return rc;
   for (int k = 0; ct_models[k]; k++) { /* keys first: typos before slow work */
     if (!ct_models[k]->keys || !ct_scenario_section(&r->sc, ct_models[k]->name))

@@ -1,7 +1,6 @@
 /* scenario.c - the scenario file: a small INI reader that keeps line numbers
  * (every error names file:line), the typed core sections, and the accessors
  * models use for their own sections. */
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -12,6 +11,7 @@
 
 #include "citytwin/scenario.h"
 #include "citytwin/util.h"
+#include "run/run_internal.h"
 
 static const char *const scenario_keys[] = {"name", "start", "duration",
                                             "coupling", "description", NULL};
@@ -23,149 +23,12 @@ static const char *const output_keys[] = {"file", "interval", "fields",
 static const char *const core_sections[] = {"scenario", "domain", "layers",
                                             "output", NULL};
 
-/* --- reading the INI text --- */
-
-static char *trim(char *s) {
-  while (isspace((unsigned char)*s)) s++;
-  char *e = s + strlen(s);
-  while (e > s && isspace((unsigned char)e[-1])) e--;
-  *e = '\0';
-  return s;
-}
-
-/* Cuts a comment: '#' or ';' at the line start or after a blank. */
-static void strip_comment(char *s) {
-  for (char *p = s; *p; p++)
-    if ((*p == '#' || *p == ';') && (p == s || isspace((unsigned char)p[-1]))) {
-      *p = '\0';
-      return;
-    }
-}
-
-static int add_section(ct_scenario *sc, const char *name, int line) {
-  ct_section *s = realloc(sc->sec, (size_t)(sc->nsec + 1) * sizeof *s);
-  if (!s) return CT_ENOMEM;
-  sc->sec = s;
-  ct_section *n = &sc->sec[sc->nsec];
-  memset(n, 0, sizeof *n);
-  n->name = strdup(name);
-  n->line = line;
-  if (!n->name) return CT_ENOMEM;
-  sc->nsec++;
-  return CT_OK;
-}
-
-static int add_entry(ct_section *s, const char *key, const char *value,
-                     int line) {
-  ct_entry *e = realloc(s->e, (size_t)(s->n + 1) * sizeof *e);
-  if (!e) return CT_ENOMEM;
-  s->e = e;
-  e[s->n].key = strdup(key);
-  e[s->n].value = strdup(value);
-  e[s->n].line = line;
-  if (!e[s->n].key || !e[s->n].value) {
-    free(e[s->n].key);
-    free(e[s->n].value);
-    return CT_ENOMEM;
-  }
-  s->n++;
-  return CT_OK;
-}
-
-static const char *suggest(const char *word, const char *const *known) {
-  const char *best = NULL;
-  int bestd = 3;
-  for (int k = 0; known && known[k]; k++) {
-    int d = ct_edit_distance(word, known[k]);
-    if (d < bestd) {
-      bestd = d;
-      best = known[k];
-    }
-  }
-  return best;
-}
-
-static int read_ini(ct_scenario *sc, ct_error *err) {
-  char *copy = strdup(sc->text);
-  if (!copy) return ct_error_set(err, CT_ENOMEM, "out of memory");
-  int rc = CT_OK, lineno = 0;
-  char *save = NULL;
-  char *p = copy;
-  while (p && rc == CT_OK) {
-    char *nl = strchr(p, '\n');
-    if (nl) *nl = '\0';
-    char *line = p;
-    p = nl ? nl + 1 : NULL;
-    lineno++;
-    if (lineno == 1 && (unsigned char)line[0] == 0xEF) line += 3; /* BOM */
-    strip_comment(line);
-    line = trim(line);
-    if (!*line) continue;
-    if (*line == '[') {
-      char *close = strchr(line, ']');
-      if (!close || trim(close + 1)[0]) {
-        rc = ct_error_set(err, CT_EINVAL,
-                          "%s:%d: expected a section header like [flood], got "
-                          "'%s'",
-                          sc->path, lineno, line);
-        break;
-      }
-      *close = '\0';
-      char *name = trim(line + 1);
-      /* "layer  dem" -> "layer dem" */
-      char norm[256];
-      int n = 0;
-      for (char *q = name; *q && n < 255; q++)
-        if (!isspace((unsigned char)*q) || (n && norm[n - 1] != ' '))
-          norm[n++] = isspace((unsigned char)*q) ? ' ' : *q;
-      norm[n] = '\0';
-      if (!*norm) {
-        rc = ct_error_set(err, CT_EINVAL, "%s:%d: empty section name",
-                          sc->path, lineno);
-        break;
-      }
-      if (ct_scenario_section(sc, norm)) {
-        rc = ct_error_set(err, CT_EINVAL, "%s:%d: section [%s] appears twice",
-                          sc->path, lineno, norm);
-        break;
-      }
-      if (add_section(sc, norm, lineno)) rc = ct_error_set(err, CT_ENOMEM, "out of memory");
-      continue;
-    }
-    char *eq = strchr(line, '=');
-    if (!eq) {
-      rc = ct_error_set(err, CT_EINVAL,
-                        "%s:%d: expected 'key = value', got '%s'", sc->path,
-                        lineno, line);
-      break;
-    }
-    *eq = '\0';
-    char *key = trim(line), *value = trim(eq + 1);
-    if (!*key) {
-      rc = ct_error_set(err, CT_EINVAL, "%s:%d: missing key before '='",
-                        sc->path, lineno);
-      break;
-    }
-    if (sc->nsec == 0) {
-      rc = ct_error_set(err, CT_EINVAL,
-                        "%s:%d: '%s' comes before any [section]", sc->path,
-                        lineno, key);
-      break;
-    }
-    ct_section *s = &sc->sec[sc->nsec - 1];
-    for (int k = 0; k < s->n; k++)
-      if (strcmp(s->e[k].key, key) == 0) {
-        rc = ct_error_set(err, CT_EINVAL,
-                          "%s:%d: [%s] %s is set twice (first at line %d)",
-                          sc->path, lineno, s->name, key, s->e[k].line);
-        break;
-      }
-    if (rc) break;
-    if (add_entry(s, key, value, lineno)) rc = ct_error_set(err, CT_ENOMEM, "out of memory");
-  }
-  (void)save;
-  free(copy);
-  return rc;
+const char *const *ct__section_keys(const char *section) {
+  if (!strcmp(section, "scenario")) return scenario_keys;
+  if (!strcmp(section, "domain")) return domain_keys;
+  if (!strcmp(section, "output")) return output_keys;
+  if (!strncmp(section, "layer ", 6)) return layer_keys;
+  return NULL;
 }
 
 /* --- accessors --- */
@@ -219,7 +82,7 @@ int ct_scenario_check_keys(const ct_scenario *sc, const char *section,
     int ok = 0;
     for (int m = 0; known[m] && !ok; m++) ok = key_matches(s->e[k].key, known[m]);
     if (ok) continue;
-    const char *best = suggest(s->e[k].key, known);
+    const char *best = ct__suggest(s->e[k].key, known);
     char list[512] = "";
     for (int m = 0; known[m]; m++) {
       strncat(list, m ? ", " : "", sizeof list - strlen(list) - 1);
@@ -275,7 +138,7 @@ int ct_scenario_int(const ct_scenario *sc, const char *section, const char *key,
   char *end;
   errno = 0;
   long v = strtol(e->value, &end, 10);
-  if (end == e->value || *trim(end) || errno || v < -2147483647L ||
+  if (end == e->value || *ct__trim(end) || errno || v < -2147483647L ||
       v > 2147483647L)
     return ct_scenario_error(sc, e, CT_EINVAL, err,
                              "expected a whole number, got '%s'", e->value);
@@ -301,7 +164,7 @@ int ct_scenario_choice(const ct_scenario *sc, const char *section,
     strncat(list, k ? " | " : "", sizeof list - strlen(list) - 1);
     strncat(list, choices[k], sizeof list - strlen(list) - 1);
   }
-  const char *best = suggest(e->value, choices);
+  const char *best = ct__suggest(e->value, choices);
   if (best)
     return ct_scenario_error(sc, e, CT_EINVAL, err,
                              "expected %s, got '%s'; did you mean '%s'?", list,
@@ -540,7 +403,7 @@ static int check_sections(const ct_scenario *sc,
     int ok = 0;
     for (int m = 0; all[m] && !ok; m++) ok = strcmp(name, all[m]) == 0;
     if (ok) continue;
-    const char *best = suggest(name, all);
+    const char *best = ct__suggest(name, all);
     if (!best && strcmp(name, "layer") == 0) best = "layer NAME";
     if (best)
       return ct_error_set(err, CT_EINVAL,
@@ -567,7 +430,7 @@ int ct_scenario_parse(ct_scenario *sc, const char *text, const char *path,
     free(sc->dir);
     sc->dir = strdup("/");
   }
-  int rc = read_ini(sc, err);
+  int rc = ct__ini_parse(sc->text, sc->path, &sc->sec, &sc->nsec, err);
   if (!rc) rc = check_sections(sc, known_sections, err);
   if (!rc) rc = parse_scenario_section(sc, err);
   if (!rc) rc = parse_domain(sc, err);
@@ -627,15 +490,7 @@ int ct_scenario_load(ct_scenario *sc, const char *path,
 
 void ct_scenario_free(ct_scenario *sc) {
   if (!sc) return;
-  for (int k = 0; k < sc->nsec; k++) {
-    for (int m = 0; m < sc->sec[k].n; m++) {
-      free(sc->sec[k].e[m].key);
-      free(sc->sec[k].e[m].value);
-    }
-    free(sc->sec[k].e);
-    free(sc->sec[k].name);
-  }
-  free(sc->sec);
+  ct__ini_free(sc->sec, sc->nsec);
   for (int k = 0; k < sc->nlayers; k++) {
     ct_layer_spec *l = &sc->layers[k];
     free(l->name); free(l->path); free(l->source); free(l->crs); free(l->units);

@@ -8,6 +8,9 @@
 
 typedef struct ct_run_opts {
   const char *output;          /* overrides [output] file, or NULL */
+  const char *scenario_text;   /* run this text instead of reading the file;
+                                  the path then names it and anchors its
+                                  relative paths (batch variants) */
   int threads;                 /* 0: OpenMP's default */
   int check_only;              /* load and initialise everything, run nothing */
   volatile sig_atomic_t *stop; /* set asynchronously to stop cleanly */

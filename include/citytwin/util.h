@@ -62,6 +62,16 @@ void ct_json_bool(ct_json *j, const char *key, int v);
 /* Inserts already-formatted JSON as a value. */
 void ct_json_raw(ct_json *j, const char *key, const char *json);
 
+/* Reads JSON text and lists its numeric leaves (true/false as 1/0) with
+ * dotted paths: {"flood": {"area": {"0.1": 5}}} -> "flood.area.0.1" = 5;
+ * array members by index. For KPIs from run summaries. */
+typedef struct ct_kv {
+  char *key;
+  double value;
+} ct_kv;
+int ct_json_numbers(const char *text, ct_kv **kv, int *n, ct_error *err);
+void ct_kv_free(ct_kv *kv, int n);
+
 /* SHA-256 of a file as 64 hex characters + NUL. */
 int ct_sha256_file(const char *path, char hex[65], ct_error *err);
 void ct_sha256(const void *data, size_t n, uint8_t out[32]);

@@ -1,0 +1,262 @@
+/* batch_cmd.c - `citytwin batch`: runs a batch's variants as child
+ * processes, N at a time (HDF5 and GDAL keep global state, so processes, not
+ * threads), with one progress display, then writes the comparison. */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "citytwin/batch.h"
+#include "citytwin/run.h"
+
+int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop);
+
+typedef struct msg {
+  int k;
+  float frac;
+} msg;
+
+typedef struct child_ctx {
+  int fd, k;
+  double last;
+} child_ctx;
+
+static void child_progress(void *ud, double t, double T) {
+  child_ctx *c = ud;
+  msg m = {c->k, T > 0 ? (float)(t / T) : 1.0f};
+  if (m.frac - c->last < 0.002 && m.frac < 1) return;
+  c->last = m.frac;
+  ssize_t w = write(c->fd, &m, sizeof m);
+  (void)w;
+}
+
+static void child_warn(void *ud, const char *text) {
+  (void)ud;
+  fprintf(stderr, "warning: %s\n", text);
+}
+
+/* One display for the whole batch: a bar on a terminal, lines otherwise. */
+static void progress_line(int tty, double f, int done, int n, int running) {
+  static int last = -1;
+  int pct = (int)(100 * f);
+  if (tty) {
+    char bar[41];
+    for (int k = 0; k < 40; k++) bar[k] = k < (int)(40 * f) ? '#' : '.';
+    bar[40] = '\0';
+    fprintf(stderr, "\r[%s] %3d%%  %d/%d variants done, %d running ", bar, pct,
+            done, n, running);
+  } else if (pct / 10 != last / 10) {
+    fprintf(stderr, "batch: %3d%%  %d/%d variants done, %d running\n", pct, done,
+            n, running);
+  }
+  last = pct;
+}
+
+/* In the child: run variant k, its messages into its folder's log. */
+static int run_child(const ct_batch *b, int k, const char *text, int fd,
+                     int threads, volatile sig_atomic_t *stop) {
+  char path[4300];
+  ct_batch_dir(b, k, path, sizeof path);
+  strncat(path, "/log.txt", sizeof path - strlen(path) - 1);
+  if (!freopen(path, "w", stderr)) return 1;
+  child_ctx c = {fd, k, -1};
+  char out[4300];
+  ct_batch_run_path(b, k, out, sizeof out);
+  ct_run_opts o = {.output = out, .scenario_text = text, .threads = threads,
+                   .stop = stop, .progress = child_progress, .warn = child_warn,
+                   .ud = &c};
+  ct_run_result res;
+  ct_error err = {0};
+  int rc = ct_run(b->base, &o, &res, &err);
+  if (rc) {
+    fprintf(stderr, "error: %s\n", err.msg);
+    return ct_exit_status(rc) ? ct_exit_status(rc) : 1;
+  }
+  if (ct_batch_mark_done(b, k, text, &err)) {
+    fprintf(stderr, "error: %s\n", err.msg);
+    return 1;
+  }
+  fprintf(stderr, "complete: %s (%.1f s)\n", out, res.wall_s);
+  return 0;
+}
+
+/* The last "error:" line of a variant's log. */
+static void last_error(const ct_batch *b, int k, char *out, size_t n) {
+  char path[4300], line[2048];
+  ct_batch_dir(b, k, path, sizeof path);
+  strncat(path, "/log.txt", sizeof path - strlen(path) - 1);
+  snprintf(out, n, "see %s", path);
+  FILE *fp = fopen(path, "r");
+  if (!fp) return;
+  while (fgets(line, sizeof line, fp))
+    if (!strncmp(line, "error: ", 7)) {
+      line[strcspn(line, "\n")] = '\0';
+      snprintf(out, n, "%s", line + 7);
+    }
+  fclose(fp);
+}
+
+static const char usage_batch[] =
+    "usage: citytwin batch BATCH.ini [-j N] [--quiet]\n"
+    "\n"
+    "Runs the base scenario and every [variant NAME] of the batch file, N at a\n"
+    "time (default 1), each into OUTPUT/NAME/run.nc, then writes OUTPUT/kpis.csv\n"
+    "(every KPI of every variant against the base), OUTPUT/report.md and\n"
+    "OUTPUT/maps/*.tif (variant - base difference maps). Resumable: a second\n"
+    "call skips variants already complete from the same inputs and reruns the\n"
+    "failed or interrupted ones. A failing variant does not stop the others.\n"
+    "\n"
+    "  -j N      variants at a time; OpenMP threads are shared among them\n"
+    "  --quiet   no progress display\n";
+
+int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
+  const char *file = NULL;
+  int jobs = 1, quiet = 0;
+  for (int k = 1; k < argc; k++) {
+    if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+      fputs(usage_batch, stdout);
+      return 0;
+    } else if (!strcmp(argv[k], "-j") && k + 1 < argc) {
+      char *end;
+      long v = strtol(argv[++k], &end, 10);
+      if (*end || v < 1 || v > 64) {
+        fprintf(stderr, "citytwin batch: -j expects 1..64, got '%s'\n\n%s", argv[k],
+                usage_batch);
+        return 2;
+      }
+      jobs = (int)v;
+    } else if (!strcmp(argv[k], "--quiet")) {
+      quiet = 1;
+    } else if (argv[k][0] == '-' || file) {
+      fprintf(stderr, "citytwin batch: unexpected argument '%s'\n\n%s", argv[k],
+              usage_batch);
+      return 2;
+    } else {
+      file = argv[k];
+    }
+  }
+  if (!file) {
+    fprintf(stderr, "citytwin batch: missing BATCH.ini\n\n%s", usage_batch);
+    return 2;
+  }
+  ct_batch b;
+  ct_error err = {0};
+  if (ct_batch_load(&b, file, &err)) {
+    fprintf(stderr, "error: %s\n", err.msg);
+    return ct_exit_status(err.code);
+  }
+  int n = b.nvar, rc = 0;
+  char **text = calloc((size_t)n, sizeof *text);
+  int *failed = calloc((size_t)n, sizeof *failed), *state = calloc((size_t)n, sizeof *state);
+  float *frac = calloc((size_t)n, sizeof *frac);
+  pid_t *pid = calloc((size_t)n, sizeof *pid);
+  /* Prepare every variant first: a bad variant is reported at once. */
+  for (int k = 0; k < n; k++) {
+    if (ct_batch_prepare(&b, k, &text[k], &err)) {
+      fprintf(stderr, "variant '%s': error: %s\n", b.var[k].name, err.msg);
+      failed[k] = 1;
+      state[k] = 3;
+      rc = 1;
+    } else if (ct_batch_done(&b, k, text[k])) {
+      state[k] = 2; /* complete from the same inputs: skip */
+      frac[k] = 1;
+      if (!quiet) fprintf(stderr, "variant '%s': already complete, skipped\n", b.var[k].name);
+    }
+  }
+  int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  int threads = cores / jobs > 0 ? cores / jobs : 1;
+  int fds[2];
+  if (pipe(fds) != 0) {
+    perror("pipe");
+    return 1;
+  }
+  int running = 0, next = 0, tty = isatty(2);
+  for (;;) {
+    while (running < jobs && next < n && !*stop) {
+      if (state[next] != 0) {
+        next++;
+        continue;
+      }
+      fflush(NULL);
+      pid_t p = fork();
+      if (p == 0) {
+        close(fds[0]);
+        _exit(run_child(&b, next, text[next], fds[1], threads, stop));
+      }
+      if (p < 0) {
+        perror("fork");
+        failed[next] = 1;
+        state[next++] = 3;
+        continue;
+      }
+      pid[next] = p;
+      state[next++] = 1;
+      running++;
+    }
+    if (running == 0) break;
+    struct pollfd pf = {fds[0], POLLIN, 0};
+    if (poll(&pf, 1, 200) > 0) {
+      msg m;
+      if (read(fds[0], &m, sizeof m) == (ssize_t)sizeof m && m.k >= 0 && m.k < n)
+        frac[m.k] = m.frac;
+    }
+    int st;
+    pid_t p;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+      for (int k = 0; k < n; k++) {
+        if (pid[k] != p) continue;
+        running--;
+        int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        state[k] = ok ? 2 : 3;
+        failed[k] = !ok;
+        if (ok) frac[k] = 1;
+        if (!ok) {
+          char why[2048];
+          last_error(&b, k, why, sizeof why);
+          if (tty && !quiet) fputc('\n', stderr);
+          fprintf(stderr, "variant '%s' failed: %s\n", b.var[k].name, why);
+          rc = 1;
+        }
+      }
+    }
+    if (!quiet) {
+      double sum = 0;
+      int done = 0;
+      for (int k = 0; k < n; k++) {
+        sum += frac[k];
+        done += state[k] >= 2;
+      }
+      progress_line(tty, sum / n, done, n, running);
+    }
+  }
+  close(fds[0]);
+  close(fds[1]);
+  if (!quiet && tty) fputc('\n', stderr);
+  int nfailed = 0;
+  for (int k = 0; k < n; k++) nfailed += failed[k];
+  if (*stop) {
+    fprintf(stderr, "batch interrupted; run the same command again to resume\n");
+    rc = 1;
+  } else if (ct_batch_report(&b, failed, &err)) {
+    fprintf(stderr, "error: %s\n", err.msg);
+    rc = 1;
+  } else if (!quiet) {
+    printf("batch:   %d variant(s), %d failed\nreport:  %s/report.md\nkpis:    "
+           "%s/kpis.csv\nmaps:    %s/maps/\n",
+           n, nfailed, b.out_dir, b.out_dir, b.out_dir);
+  }
+  for (int k = 0; k < n; k++) free(text[k]);
+  free(text);
+  free(failed);
+  free(state);
+  free(frac);
+  free(pid);
+  ct_batch_free(&b);
+  return rc;
+}

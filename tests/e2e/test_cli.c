@@ -1,0 +1,136 @@
+/* test_cli.c - end to end: the real `citytwin` binary on the demo city's real
+ * files. demo -> check -> run -> info, a typo's message and exit status, and
+ * Ctrl-C leaving a readable file marked interrupted. */
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "citytwin/snapshot.h"
+#include "ct_test.h"
+
+static char dir[] = "/tmp/ct_e2e_XXXXXX";
+
+/* Runs a shell command; returns its exit status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...) {
+  char cmd[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char *slurp(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  static char buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof buf - 1, fp);
+  buf[n] = '\0';
+  fclose(fp);
+  return buf;
+}
+
+int main(void) {
+  if (!mkdtemp(dir)) return 1;
+  CHECK(sh("%s --help > /dev/null", CT_CLI) == 0);
+  CHECK(sh("%s run --help > /dev/null && %s info --help > /dev/null && "
+           "%s check --help > /dev/null && %s demo --help > /dev/null",
+           CT_CLI, CT_CLI, CT_CLI, CT_CLI) == 0);
+  CHECK(sh("%s frobnicate 2> /dev/null", CT_CLI) == 2);
+
+  CHECK(sh("%s demo --dir %s/demo > /dev/null", CT_CLI, dir) == 0);
+  CHECK(sh("%s check %s/demo/demo_short.ini > /dev/null", CT_CLI, dir) == 0);
+  CHECK(sh("%s run %s/demo/demo_short.ini --output %s/out/short.nc --quiet "
+           "--threads 2",
+           CT_CLI, dir, dir) == 0);
+
+  char path[4096];
+  snprintf(path, sizeof path, "%s/out/short.nc", dir);
+  ct_reader *r = NULL;
+  ct_error err = {0};
+  CHECK_OK(ct_reader_open(&r, path, &err), &err);
+  if (r) {
+    char *status = ct_reader_attr(r, "citytwin_status");
+    CHECK(status && strcmp(status, "complete") == 0);
+    free(status);
+    /* demo_short: 30 min at 10 min snapshots -> t = 0, 600, 1200, 1800 */
+    CHECK(ct_reader_ntimes(r) == 4);
+    CHECK_NEAR(ct_reader_time(r, 3), 1800, 1e-9);
+    const ct_grid *g = ct_reader_grid(r);
+    CHECK(g->nx == 600 && g->ny == 500);
+    CHECK_NEAR(g->dx, 20, 0);
+    int k = ct_reader_find(r, "layer.dem");
+    CHECK(k >= 0 && strcmp(ct_reader_var(r, k)->units, "m") == 0);
+    CHECK(ct_reader_find(r, "flood.depth") >= 0);
+    ct_reader_close(r);
+  }
+  snprintf(path, sizeof path, "%s/out/short_summary.json", dir);
+  const char *sum = slurp(path);
+  CHECK(sum && strstr(sum, "\"status\": \"complete\""));
+  CHECK(sum && strstr(sum, "\"flood\""));
+
+  CHECK(sh("%s info %s/out/short.nc > %s/info.txt", CT_CLI, dir, dir) == 0);
+  snprintf(path, sizeof path, "%s/info.txt", dir);
+  const char *info = slurp(path);
+  CHECK(info && strstr(info, "EPSG:32648"));
+  CHECK(info && strstr(info, "600 x 500 cells of 20 m"));
+  CHECK(info && strstr(info, "flood.depth"));
+  CHECK(info && strstr(info, "2026-09-15 14:00:00+07:00"));
+
+  /* A typo: exit 2 and a message naming file:line with a suggestion. */
+  snprintf(path, sizeof path, "%s/demo/typo.ini", dir);
+  FILE *fp = fopen(path, "w");
+  fprintf(fp, "[scenario]\nstart = 2026-09-15T14:00:00+07:00\nduration = 1h\n"
+              "[domain]\ncrs = EPSG:32648\nbounds = 680000 1185000 681000 "
+              "1186000\ncell = 20\n[output]\nintervl = 5min\n");
+  fclose(fp);
+  CHECK(sh("%s check %s 2> %s/err.txt", CT_CLI, path, dir) == 2);
+  snprintf(path, sizeof path, "%s/err.txt", dir);
+  const char *msg = slurp(path);
+  CHECK(msg && strstr(msg, "typo.ini:9: [output] unknown key 'intervl'; did "
+                           "you mean 'interval'?"));
+  /* A missing scenario and an unreadable run file: exit 2 too. */
+  CHECK(sh("%s run %s/nope.ini 2> /dev/null", CT_CLI, dir) == 2);
+  CHECK(sh("%s info %s/demo/demo.ini 2> /dev/null", CT_CLI, dir) == 2);
+
+  /* Ctrl-C: the full 6 h demo, interrupted once its first snapshots land. */
+  pid_t pid = fork();
+  if (pid == 0) {
+    char out[4096], ini[4096];
+    snprintf(out, sizeof out, "%s/out/int.nc", dir);
+    snprintf(ini, sizeof ini, "%s/demo/demo.ini", dir);
+    freopen("/dev/null", "w", stderr);
+    execl(CT_CLI, CT_CLI, "run", ini, "--output", out, "--quiet", (char *)NULL);
+    _exit(127);
+  }
+  snprintf(path, sizeof path, "%s/out/int.nc", dir);
+  int nt = 0;
+  for (int tries = 0; tries < 600 && nt < 2; tries++) {
+    struct timespec ts = {0, 100000000};
+    nanosleep(&ts, NULL);
+    ct_reader *rr;
+    setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1);
+    if (ct_reader_open(&rr, path, &err) == CT_OK) {
+      nt = ct_reader_ntimes(rr);
+      ct_reader_close(rr);
+    }
+  }
+  kill(pid, SIGINT);
+  int st;
+  waitpid(pid, &st, 0);
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+  CHECK_OK(ct_reader_open(&r, path, &err), &err);
+  if (r) {
+    char *status = ct_reader_attr(r, "citytwin_status");
+    CHECK(status && strcmp(status, "interrupted") == 0);
+    free(status);
+    CHECK(ct_reader_ntimes(r) >= 2 && ct_reader_ntimes(r) < 37);
+    ct_reader_close(r);
+  }
+  sh("rm -rf %s", dir);
+  return TEST_RESULT();
+}
