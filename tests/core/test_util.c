@@ -98,6 +98,23 @@ int main(void) {
                       "  \"list\": [\n    1,\n    2\n  ],\n  \"empty\": {}\n}\n") == 0);
   ct_json_free(&j);
 
+  /* JSON back to numbers */
+  ct_kv *kv;
+  int nkv;
+  CHECK_OK(ct_json_numbers("{\"flood\": {\"area\": {\"0.1\": 5e3, \"0.3\": -2}, "
+                           "\"name\": \"x\\\"y\", \"ok\": true, \"n\": null},"
+                           " \"list\": [1, [2.5]]}", &kv, &nkv, &err), &err);
+  CHECK(nkv == 5);
+  if (nkv == 5) {
+    CHECK(strcmp(kv[0].key, "flood.area.0.1") == 0 && kv[0].value == 5000);
+    CHECK(strcmp(kv[1].key, "flood.area.0.3") == 0 && kv[1].value == -2);
+    CHECK(strcmp(kv[2].key, "flood.ok") == 0 && kv[2].value == 1);
+    CHECK(strcmp(kv[4].key, "list.1.0") == 0 && kv[4].value == 2.5);
+  }
+  ct_kv_free(kv, nkv);
+  CHECK(ct_json_numbers("{\"a\": 1,}", &kv, &nkv, &err) == CT_EFORMAT);
+  CHECK(ct_json_numbers("{\"a\": [1, 2}", &kv, &nkv, &err) == CT_EFORMAT);
+
   /* SHA-256 test vectors of FIPS 180-2 */
   uint8_t d[32];
   ct_sha256("abc", 3, d);
