@@ -360,6 +360,9 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *cmd = argv[1];
+  /* Past a file-size limit, writes must fail with EFBIG (and the run stop
+   * with a clear message) rather than the process die of SIGXFSZ. */
+  signal(SIGXFSZ, SIG_IGN);
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
     fputs(usage_main, stdout);
     return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "citytwin/model.h"
@@ -204,6 +205,62 @@ static void write_gauges(run_state *r, double t) {
   fflush(r->gauge_fp);
 }
 
+/* MemAvailable from /proc/meminfo [bytes], or 0 when unknown. */
+static double mem_available(void) {
+  FILE *fp = fopen("/proc/meminfo", "r");
+  if (!fp) return 0;
+  char line[256];
+  double kb = 0;
+  while (fgets(line, sizeof line, fp))
+    if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+  fclose(fp);
+  return kb * 1024.0;
+}
+
+/* Refuses a run this machine cannot hold, before any big allocation:
+ * memory from the grid size and the models (about 100 float32 arrays of
+ * the grid in the worst case: flood state, traffic rasters, air levels x
+ * species), disk from the snapshot count and fields (deflate rarely packs
+ * real float data 10-fold, so a tenth of the raw size must fit). */
+static int check_resources(run_state *r, ct_error *err) {
+  double cells = (double)ct_grid_ncells(&r->grid);
+  double nmod = 0;
+  for (int k = 0; ct_models[k]; k++)
+    nmod += ct_scenario_section(&r->sc, ct_models[k]->name) != NULL;
+  double need = cells * 4.0 * (8 + r->sc.nlayers + 40 * nmod);
+  double have = mem_available();
+  if (have > 0 && need > have)
+    return ct_error_set(err, CT_ENOMEM,
+                        "%s: a %d x %d grid needs about %.1f GiB of memory, "
+                        "this machine has %.1f GiB available: use a coarser "
+                        "[domain] cell or smaller bounds",
+                        r->sc.path, r->grid.nx, r->grid.ny, need / 1073741824.0,
+                        have / 1073741824.0);
+  return CT_OK;
+}
+
+static int check_disk(run_state *r, const char *file, ct_error *err) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", file);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = '\0';
+  else snprintf(dir, sizeof dir, ".");
+  struct statvfs vfs;
+  if (statvfs(dir, &vfs) != 0) return CT_OK;
+  double free_b = (double)vfs.f_bavail * (double)vfs.f_frsize;
+  double nsnap = floor(r->sc.duration / r->sc.out_interval) + 2;
+  double raw = nsnap * r->nout * 4.0 * (double)ct_grid_ncells(&r->grid);
+  if (raw / 10 > free_b)
+    return ct_error_set(err, CT_ENOSPC,
+                        "%s: %.0f snapshots of %d field(s) need up to %.1f GiB "
+                        "(%.1f GiB even compressed 10-fold), but %s has %.2f "
+                        "GiB free: use a longer [output] interval or fewer "
+                        "fields",
+                        file, nsnap, r->nout, raw / 1073741824.0,
+                        raw / 10 / 1073741824.0, dir, free_b / 1073741824.0);
+  return CT_OK;
+}
+
 static int setup(run_state *r, const char *path, const ct_run_opts *o,
                  ct_run_result *res, ct_error *err) {
   const char *known[17];
@@ -222,6 +279,7 @@ static int setup(run_state *r, const char *path, const ct_run_opts *o,
       return rc;
   }
   if ((rc = build_grid(r, err))) return rc;
+  if ((rc = check_resources(r, err))) return rc;
   double t0 = wall_now();
   if ((rc = ct_layers_load(&r->layers, &r->sc, &r->grid, o->warn, o->ud, err)))
     return rc;
@@ -252,6 +310,8 @@ static int open_outputs(run_state *r, const char *file, ct_run_result *res,
   if (mkdirs(file) != 0)
     return ct_error_set(err, CT_EIO, "%s: cannot create its folder: %s", file,
                         strerror(errno));
+  int rc0 = check_disk(r, file, err);
+  if (rc0) return rc0;
   const char *names[65], *paths[65], *sums[65];
   char scenario_sum[65] = "";
   int n = 0;
