@@ -44,7 +44,10 @@ int ct_snapshot_write_lines(ct_snapshot *s, const char *name,
                             const ct_vector *v, ct_error *err);
 /* One row of a per-item table at the latest time slice, e.g. traffic link
  * flows: variable group/name with dimensions (time, group_item) where the
- * item count n is fixed by the first call. */
+ * item count n is fixed by the first call. The row is kept until the next
+ * ct_snapshot_append and stored in the slice it creates (models write their
+ * tables in write(), just before the run loop appends); rows given after the
+ * last append go to the last slice at close. */
 int ct_snapshot_write_row(ct_snapshot *s, const char *group, const char *name,
                           const char *units, const char *long_name, int n,
                           const float *values, ct_error *err);

@@ -1,0 +1,56 @@
+/* io_internal.h - HDF5 helpers shared by the snapshot writer and reader:
+ * netCDF-4 compatible text attributes, property lists with creation order,
+ * and turning HDF5's error stack into a ct_error. */
+#ifndef CT_IO_INTERNAL_H
+#define CT_IO_INTERNAL_H
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "citytwin/error.h"
+
+/* The marker netCDF-4 puts in the NAME attribute of a dimension scale that
+ * is a dimension only (no coordinate values): netCDF readers then see a
+ * plain dimension instead of a variable. */
+#define CT__NC_DIM_ONLY "This is a netCDF dimension but not a netCDF variable."
+
+/* H5Pset_file_locking: HDF5 1.10.7+ and 1.12.1+. */
+#if H5_VERS_MAJOR > 1 || H5_VERS_MINOR > 12 ||                     \
+    (H5_VERS_MINOR == 12 && H5_VERS_RELEASE >= 1) ||                \
+    (H5_VERS_MINOR == 10 && H5_VERS_RELEASE >= 7)
+#define CT__H5_FILE_LOCKING_API 1
+#else
+#define CT__H5_FILE_LOCKING_API 0
+#endif
+
+/* Silences HDF5's automatic error printing (the engine never prints). */
+void ct__h5_quiet(void);
+/* Fills err with msg plus the innermost HDF5 error description; a full disk
+ * (errno ENOSPC/EFBIG during the call) becomes CT_ENOSPC. Returns the code. */
+int ct__h5_error(ct_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Text attribute as netCDF writes NC_CHAR: fixed-length ASCII string of
+ * exactly strlen(text) bytes, no NUL stored, scalar dataspace; an empty
+ * string is a null dataspace. Replaces an existing attribute. */
+herr_t ct__attr_text(hid_t obj, const char *name, const char *text);
+herr_t ct__attr_double(hid_t obj, const char *name, double v);
+herr_t ct__attr_int(hid_t obj, const char *name, int v);
+herr_t ct__attr_float(hid_t obj, const char *name, float v);
+/* Reads a text attribute (any string type) into a malloc'd NUL-terminated
+ * string, or NULL when absent or not text. */
+char *ct__attr_read_text(hid_t obj, const char *name);
+/* Reads a numeric scalar attribute; 0 ok, -1 absent or not numeric. */
+int ct__attr_read_double(hid_t obj, const char *name, double *v);
+
+/* Dataset / group creation property lists with attribute (and link) creation
+ * order tracked and indexed, as netCDF-4 requires. Caller closes. */
+hid_t ct__dcpl(void);
+hid_t ct__gcpl(void);
+/* Creates a group with creation order tracked and indexed. */
+hid_t ct__group_create(hid_t parent, const char *name);
+/* A dimension-only scale of length n in loc (netCDF's way of naming a
+ * dimension that has no coordinate variable). Returns the open dataset. */
+hid_t ct__dim_only(hid_t loc, const char *name, hsize_t n);
+
+#endif
