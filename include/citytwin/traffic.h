@@ -41,6 +41,11 @@ typedef struct ct_traffic_params {
   int signals;                   /* CT_SIGNALS_* for the default plans */
   double signal_cycle;           /* [s] (90) */
   double signal_lost;            /* intergreen per phase [s] (4) */
+  double packet;                 /* flows depart in packets of at least
+                                    this many vehicles [veh] (0.25); 0:
+                                    every step (smooth, but slower) */
+  int threads;                   /* 0: OpenMP's, on networks of >= 40000
+                                    cells only; n: n threads always */
 } ct_traffic_params;
 
 void ct_traffic_params_default(ct_traffic_params *p);

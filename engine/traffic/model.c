@@ -1,0 +1,611 @@
+/* model.c - the [traffic] section as a citytwin model: builds the network
+ * from the roads layer, loads demand, applies interventions (closures in
+ * time windows, lanes, speeds, demand scale), couples to flood.depth,
+ * publishes density / speed ratio / emission fields, writes per-link tables
+ * and the KPIs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "citytwin/snapshot.h"
+#include "citytwin/traffic.h"
+#include "traffic/od.h"
+#include "traffic/traffic_internal.h"
+
+static const char *const keys[] = {
+    "roads", "column.*", "snap", "dt", "reroute", "demand", "demand.profile",
+    "demand.scale", "demand.window", "demand.rate", "demand.zone_size",
+    "zones", "zone.id", "landuse", "fleet.*", "signals", "signal.*", "closure_depth", "closure_depth.motorbike", "close.*",
+    "lanes.*", "speed.*", "lane_capacity", "jam_density", NULL};
+
+typedef struct closure {
+  const ct_entry *e;
+  int *links, n;
+  double t0, t1;
+  int active;
+} closure;
+
+typedef struct tm {
+  const ct_env *env;
+  ct_traffic *t;
+  double dt, pending, last_write;
+  ct_field *f_density, *f_ratio, *f_nox, *f_pm;
+  closure *cl;
+  int ncl;
+  float *row, *em_row;
+  double demand_trips, max_closed_km, max_flooded_km;
+  int nsignals;
+} tm;
+
+static const char *S = "traffic";
+
+static void warn_cb(void *ud, const char *msg) {
+  ct_warn((const ct_env *)ud, "%s", msg);
+}
+
+/* Links named by a target: a polygon layer, a source id or a street name. */
+static int resolve_links(tm *m, const ct_entry *e, const char *target,
+                         int **out, int *nout, ct_error *err) {
+  const ct_env *env = m->env;
+  const ct_layer *ly = env->layers ? ct_layers_find(env->layers, target) : NULL;
+  int nl = ct_traffic_nlinks(m->t);
+  int *links = malloc(((size_t)nl + 1) * sizeof *links), n = 0;
+  if (!links) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  if (ly && ly->is_vector) {
+    for (int l = 0; l < nl; l++) {
+      ct_link_info li;
+      ct_traffic_link_info(m->t, l, &li);
+      int in = 0;
+      for (int f = 0; f < ly->vec.nfeat && !in; f++) {
+        const ct_feature *ft = &ly->vec.feat[f];
+        if (ft->type != CT_GEOM_POLYGON) continue;
+        for (int k = 0; k < li.npts && !in; k++)
+          in = ct_feature_contains(ft, li.xy[2 * k], li.xy[2 * k + 1]);
+        for (int k = 1; k < li.npts && !in; k++)
+          in = ct_feature_contains(ft, 0.5 * (li.xy[2 * k - 2] + li.xy[2 * k]),
+                                   0.5 * (li.xy[2 * k - 1] + li.xy[2 * k + 1]));
+      }
+      if (in) links[n++] = l;
+    }
+    if (n == 0) ct_warn(env, "%s:%d: [traffic] %s: no road inside layer '%s'",
+                        env->sc->path, e->line, e->key, target);
+  } else {
+    n = ct_traffic_find_links(m->t, target, links, nl);
+    if (n == 0) {
+      free(links);
+      return ct_scenario_error(env->sc, e, CT_EINVAL, err,
+                               "no road with id or name '%s' in the roads "
+                               "layer, and no polygon layer of that name",
+                               target);
+    }
+  }
+  *out = links;
+  *nout = n;
+  return 0;
+}
+
+static void apply_closures(tm *m, double t) {
+  int changed = 0;
+  for (int k = 0; k < m->ncl; k++) {
+    int a = t >= m->cl[k].t0 - 1e-9 && t < m->cl[k].t1 - 1e-9;
+    if (a != m->cl[k].active) changed = 1;
+    m->cl[k].active = a;
+  }
+  if (!changed) return;
+  for (int k = 0; k < m->ncl; k++)
+    for (int i = 0; i < m->cl[k].n; i++) ct_traffic_close_link(m->t, m->cl[k].links[i], 0);
+  for (int k = 0; k < m->ncl; k++)
+    if (m->cl[k].active)
+      for (int i = 0; i < m->cl[k].n; i++)
+        ct_traffic_close_link(m->t, m->cl[k].links[i], 1);
+}
+
+static void destroy(void *self) {
+  tm *m = self;
+  if (!m) return;
+  ct_traffic_free(m->t);
+  for (int k = 0; k < m->ncl; k++) free(m->cl[k].links);
+  free(m->cl);
+  free(m->row);
+  free(m->em_row);
+  free(m);
+}
+
+static int read_params(const ct_scenario *sc, ct_traffic_params *p,
+                       ct_error *err) {
+  int rc;
+  ct_traffic_params_default(p);
+  static const char *const sig[] = {"none", "major", "all", NULL};
+  if ((rc = ct_scenario_duration(sc, S, "dt", p->dt, &p->dt, err)) ||
+      (rc = ct_scenario_double(sc, S, "snap", p->snap, &p->snap, err)) ||
+      (rc = ct_scenario_duration(sc, S, "reroute", p->reroute, &p->reroute, err)) ||
+      (rc = ct_scenario_choice(sc, S, "signals", sig, p->signals, &p->signals, err)) ||
+      (rc = ct_scenario_duration(sc, S, "signal.cycle", p->signal_cycle,
+                                 &p->signal_cycle, err)) ||
+      (rc = ct_scenario_duration(sc, S, "signal.lost", p->signal_lost,
+                                 &p->signal_lost, err)) ||
+      (rc = ct_scenario_double(sc, S, "closure_depth", p->closure_depth,
+                               &p->closure_depth, err)) ||
+      (rc = ct_scenario_double(sc, S, "closure_depth.motorbike",
+                               p->closure_depth_moto, &p->closure_depth_moto, err)) ||
+      (rc = ct_scenario_double(sc, S, "lane_capacity", p->lane_capacity,
+                               &p->lane_capacity, err)) ||
+      (rc = ct_scenario_double(sc, S, "jam_density", p->jam_density,
+                               &p->jam_density, err)))
+    return rc;
+  struct {
+    const char *k;
+    double v, lo;
+  } chk[] = {{"dt", p->dt, 1e-3},          {"snap", p->snap, 0},
+             {"reroute", p->reroute, 1},   {"signal.cycle", p->signal_cycle, 10},
+             {"signal.lost", p->signal_lost, 0},
+             {"closure_depth", p->closure_depth, 1e-3},
+             {"closure_depth.motorbike", p->closure_depth_moto, 1e-3},
+             {"lane_capacity", p->lane_capacity, 1},
+             {"jam_density", p->jam_density, 1}};
+  for (size_t k = 0; k < sizeof chk / sizeof chk[0]; k++)
+    if (!(chk[k].v >= chk[k].lo)) {
+      const ct_entry *e = ct_scenario_entry(sc, S, chk[k].k);
+      return ct_scenario_error(sc, e, CT_EINVAL, err, "expected at least %g",
+                               chk[k].lo);
+    }
+  return 0;
+}
+
+static int load_demand(tm *m, ct_error *err) {
+  const ct_env *env = m->env;
+  const ct_scenario *sc = env->sc;
+  int rc;
+  double scale = 1;
+  if ((rc = ct_scenario_double(sc, S, "demand.scale", 1.0, &scale, err))) return rc;
+  if (!(scale >= 0))
+    return ct_scenario_error(sc, ct_scenario_entry(sc, S, "demand.scale"),
+                             CT_EINVAL, err, "expected a number >= 0");
+  /* fleet shares */
+  static const char *const cname[CT__NC] = {"motorbike", "car", "bus", "truck"};
+  double fl[CT__NC];
+  int any = 0;
+  for (int c = 0; c < CT__NC; c++) {
+    char k[32];
+    snprintf(k, sizeof k, "fleet.%s", cname[c]);
+    fl[c] = m->t->fleet[c];
+    if (ct_scenario_entry(sc, S, k)) any = 1;
+  }
+  if (any) {
+    for (int c = 0; c < CT__NC; c++) {
+      char k[32];
+      snprintf(k, sizeof k, "fleet.%s", cname[c]);
+      if ((rc = ct_scenario_double(sc, S, k, 0.0, &fl[c], err))) return rc;
+      if (!(fl[c] >= 0))
+        return ct_scenario_error(sc, ct_scenario_entry(sc, S, k), CT_EINVAL,
+                                 err, "expected a share >= 0");
+    }
+    ct_traffic_set_fleet(m->t, fl);
+  }
+  const ct_section *sec = ct_scenario_section(sc, S);
+  for (int k = 0; sec && k < sec->n; k++)
+    if (!strncmp(sec->e[k].key, "fleet.", 6)) {
+      int ok = 0;
+      for (int c = 0; c < CT__NC; c++) ok |= !strcmp(sec->e[k].key + 6, cname[c]);
+      if (!ok)
+        return ct_scenario_error(sc, &sec->e[k], CT_EINVAL, err,
+                                 "unknown vehicle class (motorbike, car, bus, "
+                                 "truck)");
+    }
+  /* profile */
+  const char *prof = ct_scenario_string(sc, S, "demand.profile", NULL);
+  if (prof) {
+    char *path = ct_scenario_resolve(sc, prof);
+    ct_series s;
+    memset(&s, 0, sizeof s);
+    rc = path ? ct_series_read(&s, path, sc->start_unix, err) : CT_ENOMEM;
+    if (!rc) rc = ct_traffic_set_profile(m->t, s.n, s.t, s.v, err);
+    if (rc) ct_error_prefix(err, "%s:%d: [traffic] demand.profile", sc->path,
+                            ct_scenario_entry(sc, S, "demand.profile")->line);
+    ct_series_free(&s);
+    free(path);
+    if (rc) return rc;
+  }
+  const char *dem = ct_scenario_string(sc, S, "demand", NULL);
+  const ct_entry *de = ct_scenario_entry(sc, S, "demand");
+  if (!dem || !strcasecmp(dem, "none")) {
+    if (!dem) ct_warn(env, "traffic: no demand given: the roads stay empty");
+    return 0;
+  }
+  if (!strcasecmp(dem, "landuse")) {
+    const char *lname = ct_scenario_string(sc, S, "landuse", "landuse");
+    const float *lu = ct_layers_raster(env->layers, lname, err);
+    if (!lu)
+      return ct_error_prefix(err, "%s:%d: [traffic] demand = landuse", sc->path,
+                             de->line);
+    /* a 2 h peak from the start; 20 trips per hectare of home land is what
+     * a network of the main streets carries without collapsing (the alleys
+     * that take the rest of HCMC's motorbikes are not modelled) */
+    double rate, zs, w[2] = {0, 7200};
+    if ((rc = ct_scenario_double(sc, S, "demand.rate", 20.0, &rate, err)) ||
+        (rc = ct_scenario_double(sc, S, "demand.zone_size", 1000.0, &zs, err)))
+      return rc;
+    const ct_entry *we = ct_scenario_entry(sc, S, "demand.window");
+    if (we) {
+      char a[64], b[64];
+      if (sscanf(we->value, "%63s %63s", a, b) != 2 || ct_parse_clock(a, &w[0]) ||
+          ct_parse_clock(b, &w[1]) || !(w[1] > w[0]))
+        return ct_scenario_error(sc, we, CT_EINVAL, err,
+                                 "expected two clock times 'HH:MM HH:MM' from "
+                                 "the start, the second later");
+    }
+    if (!(rate >= 0) || !(zs > 0))
+      return ct_scenario_error(sc, de, CT_EINVAL, err,
+                               "demand.rate must be >= 0 and "
+                               "demand.zone_size > 0");
+    if (!prof) { /* morning peak: a triangle over the window */
+      double pt[3] = {w[0], 0.5 * (w[0] + w[1]), w[1]}, pw[3] = {0.2, 1, 0.2};
+      if ((rc = ct_traffic_set_profile(m->t, 3, pt, pw, err))) return rc;
+    }
+    rc = ct__landuse_demand(m->t, lu, env->grid, rate * scale, zs, w[0], w[1],
+                            &m->demand_trips, err);
+    if (rc) return ct_error_prefix(err, "%s:%d: [traffic] demand", sc->path, de->line);
+    return 0;
+  }
+  ct__zones z;
+  memset(&z, 0, sizeof z);
+  const char *zl = ct_scenario_string(sc, S, "zones", NULL);
+  if (zl) {
+    const ct_vector *zv = ct_layers_vector(env->layers, zl, err);
+    if (!zv)
+      return ct_error_prefix(err, "%s:%d: [traffic] zones", sc->path,
+                             ct_scenario_entry(sc, S, "zones")->line);
+    rc = ct__zones_load(m->t, zv, ct_scenario_string(sc, S, "zone.id", "id"),
+                        &z, err);
+    if (rc) {
+      ct__zones_free(&z);
+      return rc;
+    }
+  }
+  char *path = ct_scenario_resolve(sc, dem);
+  rc = path ? ct__od_read(m->t, path, &z, scale, sc->start_unix, env->duration,
+                          &m->demand_trips, err)
+            : ct_error_set(err, CT_ENOMEM, "out of memory");
+  free(path);
+  ct__zones_free(&z);
+  return rc;
+}
+
+static int load_interventions(tm *m, ct_error *err) {
+  const ct_scenario *sc = m->env->sc;
+  const ct_section *sec = ct_scenario_section(sc, S);
+  int rc = 0;
+  for (int k = 0; sec && k < sec->n && !rc; k++) {
+    const ct_entry *e = &sec->e[k];
+    if (!strncmp(e->key, "signal.", 7) && strcmp(e->key, "signal.cycle") &&
+        strcmp(e->key, "signal.lost")) {
+      /* signal.<label> = X Y CYCLE GREEN1 GREEN2 [OFFSET] */
+      double x, y, cyc, g[2], off = 0;
+      int used = 0, nf = sscanf(e->value, "%lf %lf %lf %lf %lf %n", &x, &y, &cyc,
+                                &g[0], &g[1], &used);
+      if (nf == 5 && e->value[used]) {
+        char *end;
+        off = strtod(e->value + used, &end);
+        while (*end == ' ') end++;
+        if (*end) nf = 0;
+      }
+      if (nf != 5 || !(cyc > 0) || !(g[0] >= 0) || !(g[1] >= 0) ||
+          g[0] + g[1] > cyc)
+        return ct_scenario_error(sc, e, CT_EINVAL, err,
+                                 "expected 'X Y CYCLE GREEN1 GREEN2 [OFFSET]' "
+                                 "(seconds, greens within the cycle), got '%s'",
+                                 e->value);
+      int v = -1;
+      double bd = 50.0; /* a junction within 50 m */
+      for (int q = 0; q < m->t->nnodes; q++) {
+        double d = hypot(m->t->nx_[q] - x, m->t->ny_[q] - y);
+        if (d <= bd) {
+          bd = d;
+          v = q;
+        }
+      }
+      if (v < 0)
+        return ct_scenario_error(sc, e, CT_EINVAL, err,
+                                 "no junction within 50 m of (%.1f, %.1f)", x, y);
+      rc = ct__signal_plan(m->t, v, cyc, off, g, err);
+      if (rc) return ct_error_prefix(err, "%s:%d: [traffic] %s", sc->path, e->line, e->key);
+      continue;
+    }
+    int is_close = !strncmp(e->key, "close.", 6);
+    int is_lanes = !strncmp(e->key, "lanes.", 6);
+    int is_speed = !strncmp(e->key, "speed.", 6);
+    if (!is_close && !is_lanes && !is_speed) continue;
+    int *links = NULL, n = 0;
+    if (is_close) {
+      /* "<target> [HH:MM HH:MM]" */
+      char buf[1024];
+      snprintf(buf, sizeof buf, "%s", e->value);
+      double t0 = 0, t1 = INFINITY;
+      char *sp2 = strrchr(buf, ' ');
+      if (sp2) {
+        *sp2 = 0;
+        char *sp1 = strrchr(buf, ' ');
+        double a, b;
+        if (sp1 && !ct_parse_clock(sp1 + 1, &a) && !ct_parse_clock(sp2 + 1, &b)) {
+          if (!(b > a))
+            return ct_scenario_error(sc, e, CT_EINVAL, err,
+                                     "the closure must end after it starts");
+          t0 = a;
+          t1 = b;
+          *sp1 = 0;
+        } else {
+          *sp2 = ' ';
+        }
+      }
+      rc = resolve_links(m, e, buf, &links, &n, err);
+      if (rc) return rc;
+      closure *nc = realloc(m->cl, ((size_t)m->ncl + 1) * sizeof *nc);
+      if (!nc) {
+        free(links);
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+      }
+      m->cl = nc;
+      m->cl[m->ncl].e = e;
+      m->cl[m->ncl].links = links;
+      m->cl[m->ncl].n = n;
+      m->cl[m->ncl].t0 = t0;
+      m->cl[m->ncl].t1 = t1;
+      m->cl[m->ncl].active = 0;
+      m->ncl++;
+      continue;
+    }
+    double v;
+    if (ct_parse_double(e->value, &v) || !(v > 0))
+      return ct_scenario_error(sc, e, CT_EINVAL, err,
+                               "expected a positive number%s, got '%s'",
+                               is_speed ? " (km/h)" : "", e->value);
+    rc = resolve_links(m, e, e->key + 6, &links, &n, err);
+    if (rc) return rc;
+    for (int i = 0; i < n; i++) {
+      if (is_lanes) ct_traffic_set_lanes(m->t, links[i], v);
+      else ct_traffic_set_speed(m->t, links[i], v);
+    }
+    free(links);
+  }
+  return rc;
+}
+
+static int init(void **self, const ct_env *env, ct_error *err) {
+  *self = NULL;
+  const ct_scenario *sc = env->sc;
+  int rc = ct_scenario_check_keys(sc, S, keys, err);
+  if (rc) return rc;
+  tm *m = calloc(1, sizeof *m);
+  if (!m) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  m->env = env;
+  ct_traffic_params p;
+  if ((rc = read_params(sc, &p, err))) goto fail;
+  m->dt = p.dt;
+  const char *rname = ct_scenario_string(sc, S, "roads", "roads");
+  const ct_vector *v = ct_layers_vector(env->layers, rname, err);
+  if (!v) {
+    const ct_entry *e = ct_scenario_entry(sc, S, "roads");
+    rc = e ? ct_error_prefix(err, "%s:%d: [traffic] roads", sc->path, e->line)
+           : ct_error_prefix(err, "%s: [traffic] roads (default 'roads')", sc->path);
+    goto fail;
+  }
+  m->t = ct_traffic_new(&p);
+  if (!m->t) {
+    rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+    goto fail;
+  }
+  /* columns: named in the scenario, else OpenStreetMap when the layer has
+   * other_tags, else the usual names when present */
+  ct_road_columns cols = {0};
+  const char *cn[6] = {"column.class", "column.lanes", "column.speed",
+                       "column.oneway", "column.name", "column.id"};
+  const char **cv[6] = {&cols.cls, &cols.lanes, &cols.speed, &cols.oneway,
+                        &cols.name, &cols.id};
+  int named = 0;
+  for (int k = 0; k < 6; k++) {
+    *cv[k] = ct_scenario_string(sc, S, cn[k], NULL);
+    if (*cv[k]) named = 1;
+  }
+  const ct_section *sec = ct_scenario_section(sc, S);
+  for (int k = 0; sec && k < sec->n; k++)
+    if (!strncmp(sec->e[k].key, "column.", 7)) {
+      int ok = 0;
+      for (int c = 0; c < 6; c++) ok |= !strcmp(sec->e[k].key, cn[c]);
+      if (!ok) {
+        rc = ct_scenario_error(sc, &sec->e[k], CT_EINVAL, err,
+                               "unknown column key (column.class, .lanes, "
+                               ".speed, .oneway, .name, .id)");
+        goto fail;
+      }
+    }
+  const ct_road_columns *use = &cols;
+  if (!named) {
+    if (ct_vector_field(v, "other_tags") >= 0) {
+      use = NULL;
+    } else {
+      static const char *const guess[6][3] = {
+          {"highway", "class", "type"}, {"lanes", NULL, NULL},
+          {"maxspeed", "speed", NULL}, {"oneway", NULL, NULL},
+          {"name", NULL, NULL},       {"id", "osm_id", NULL}};
+      for (int k = 0; k < 6; k++)
+        for (int g = 0; g < 3 && guess[k][g] && !*cv[k]; g++)
+          if (ct_vector_field(v, guess[k][g]) >= 0) *cv[k] = guess[k][g];
+    }
+  }
+  rc = ct_traffic_build_roads(m->t, v, use, warn_cb, (void *)env, err);
+  if (rc) {
+    const ct_entry *e = NULL;
+    for (int k = 0; k < 6 && !e; k++)
+      if (named && *cv[k] && ct_vector_field(v, *cv[k]) < 0)
+        e = ct_scenario_entry(sc, S, cn[k]);
+    if (e) ct_error_prefix(err, "%s:%d: [traffic] %s", sc->path, e->line, e->key);
+    goto fail;
+  }
+  if ((rc = ct_traffic_finalize(m->t, err))) goto fail;
+  if ((rc = ct_traffic_map_grid(m->t, env->grid, err))) goto fail;
+  if ((rc = load_interventions(m, err))) goto fail;
+  m->nsignals = m->t->nsig;
+  if ((rc = load_demand(m, err))) goto fail;
+  m->row = malloc((size_t)ct_traffic_nlinks(m->t) * sizeof *m->row);
+  m->em_row = malloc((size_t)ct_traffic_nlinks(m->t) * 2 * sizeof *m->em_row);
+  if (!m->row || !m->em_row) {
+    rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+    goto fail;
+  }
+  if (!(m->f_density = ct_fields_add(env->fields, "traffic.density", "veh km-1",
+                                     "traffic density (all lanes, mean over "
+                                     "the roads in the cell)", 0, err)) ||
+      !(m->f_ratio = ct_fields_add(env->fields, "traffic.speed_ratio", "1",
+                                   "speed / free-flow speed", 0, err)) ||
+      !(m->f_nox = ct_fields_add(env->fields, "traffic.emission.nox", "g s-1",
+                                 "NOx emitted by traffic per cell", 0, err)) ||
+      !(m->f_pm = ct_fields_add(env->fields, "traffic.emission.pm25", "g s-1",
+                                "PM2.5 emitted by traffic per cell", 0, err))) {
+    rc = err ? err->code : CT_EINVAL;
+    goto fail;
+  }
+  ct_traffic_rasterise(m->t, m->f_density->data, m->f_ratio->data,
+                       m->f_nox->data, m->f_pm->data);
+  *self = m;
+  return 0;
+fail:
+  destroy(m);
+  return rc;
+}
+
+static double max_dt(void *self) { return ((tm *)self)->dt; }
+
+/* The CTM runs at its own fixed step (its cells are cut for it); shorter
+ * steps of the run loop accumulate until a whole step is due. */
+static int step(void *self, double t, double dt, ct_error *err) {
+  tm *m = self;
+  m->pending += dt;
+  while (m->pending >= m->dt * (1 - 1e-9)) {
+    apply_closures(m, ct_traffic_time(m->t));
+    int rc = ct_traffic_step(m->t, err);
+    if (rc) return rc;
+    m->pending -= m->dt;
+  }
+  (void)t;
+  return 0;
+}
+
+static void publish(tm *m, double t) {
+  ct_traffic_rasterise(m->t, m->f_density->data, m->f_ratio->data,
+                       m->f_nox->data, m->f_pm->data);
+  m->f_density->t_updated = m->f_ratio->t_updated = t;
+  m->f_nox->t_updated = m->f_pm->t_updated = t;
+  ct_traffic_totals tt;
+  ct_traffic_get_totals(m->t, &tt);
+  if (tt.closed_km > m->max_closed_km) m->max_closed_km = tt.closed_km;
+  if (tt.flooded_km > m->max_flooded_km) m->max_flooded_km = tt.flooded_km;
+}
+
+static int exchange(void *self, ct_fields *fields, double t, ct_error *err) {
+  tm *m = self;
+  const ct_field *d = ct_fields_find(fields, "flood.depth");
+  ct_traffic_set_depth(m->t, d ? d->data : NULL);
+  apply_closures(m, t);
+  publish(m, t);
+  (void)err;
+  return 0;
+}
+
+static int write(void *self, double t, struct ct_snapshot *snap,
+                 ct_error *err) {
+  tm *m = self;
+  int nl = ct_traffic_nlinks(m->t), rc = 0;
+  double el = t - m->last_write;
+  /* emissions per link since the last rasterise, before publish resets */
+  const ct_traffic *tr = m->t;
+  double et = tr->em_time > 0 ? tr->em_time : 1.0;
+  for (int l = 0; l < nl; l++) {
+    double a = 0, b = 0;
+    for (int i = 0; i < tr->l[l].ncells; i++) {
+      a += tr->em_nox[tr->l[l].cell0 + i];
+      b += tr->em_pm[tr->l[l].cell0 + i];
+    }
+    m->em_row[l] = (float)(a / et);
+    m->em_row[nl + l] = (float)(b / et);
+  }
+  publish(m, t);
+  if (!snap) return 0;
+  rc = ct_snapshot_write_row(snap, "links", "nox", "g s-1",
+                             "NOx emitted on the link", nl, m->em_row, err);
+  if (!rc)
+    rc = ct_snapshot_write_row(snap, "links", "pm25", "g s-1",
+                               "PM2.5 emitted on the link", nl, m->em_row + nl,
+                               err);
+  static const struct {
+    const char *name, *units, *lname;
+  } col[] = {{"flow", "veh h-1", "vehicles leaving the link per hour"},
+             {"density", "veh km-1", "density over all lanes"},
+             {"speed", "m s-1", "space-mean speed"},
+             {"queue", "m", "queue length from the downstream end"},
+             {"travel_time", "s", "travel time"}};
+  for (int c = 0; c < 5 && !rc; c++) {
+    for (int l = 0; l < nl; l++) {
+      ct_link_state s;
+      ct_traffic_link_state(m->t, l, &s);
+      double v = 0;
+      switch (c) {
+        case 0:
+          v = el > 0 ? (s.cum_out - m->t->l[l].cum_out_mark) / el * 3600.0 : s.flow;
+          break;
+        case 1: v = s.density; break;
+        case 2: v = s.speed; break;
+        case 3: v = s.queue; break;
+        default: v = s.travel_time; break;
+      }
+      m->row[l] = (float)v;
+    }
+    rc = ct_snapshot_write_row(snap, "links", col[c].name, col[c].units,
+                               col[c].lname, nl, m->row, err);
+  }
+  for (int l = 0; l < nl; l++) m->t->l[l].cum_out_mark = m->t->l[l].cum_out;
+  m->last_write = t;
+  return rc;
+}
+
+static int summary(void *self, ct_json *j, ct_error *err) {
+  tm *m = self;
+  ct_traffic_totals tt;
+  ct_traffic_get_totals(m->t, &tt);
+  ct_json_int(j, "junctions", ct_traffic_nnodes(m->t));
+  ct_json_int(j, "links", ct_traffic_nlinks(m->t));
+  ct_json_int(j, "signals", m->nsignals);
+  ct_json_number(j, "demand_trips", m->demand_trips);
+  ct_json_number(j, "vehicle_km", tt.vkt);
+  ct_json_number(j, "vehicle_hours", tt.vht);
+  ct_json_number(j, "delay_hours", tt.delay_h);
+  ct_json_number(j, "trips_entered", tt.entered);
+  ct_json_number(j, "trips_completed", tt.completed);
+  ct_json_number(j, "trips_stranded", tt.stranded);
+  ct_json_number(j, "trips_in_network", tt.in_network);
+  ct_json_number(j, "trips_waiting_to_enter", tt.waiting);
+  ct_json_number(j, "mean_trip_time_s",
+                 tt.completed > 0 ? tt.trip_time_sum / tt.completed : NAN);
+  ct_json_number(j, "closed_road_km", m->max_closed_km);
+  ct_json_number(j, "flooded_road_km", m->max_flooded_km);
+  ct_json_number(j, "vehicle_balance",
+                 (double)(tt.in_network_u + tt.completed_u + tt.stranded_u -
+                          tt.entered_u) / CT__UNIT);
+  static const char *const cname[CT__NC] = {"motorbike", "car", "bus", "truck"};
+  ct_json_object(j, "emissions_kg");
+  ct_json_number(j, "nox", tt.nox_g / 1000.0);
+  ct_json_number(j, "pm25", tt.pm25_g / 1000.0);
+  ct_json_object(j, "nox_by_class");
+  for (int c = 0; c < CT__NC; c++) ct_json_number(j, cname[c], tt.nox_class_g[c] / 1000.0);
+  ct_json_end(j);
+  ct_json_object(j, "pm25_by_class");
+  for (int c = 0; c < CT__NC; c++) ct_json_number(j, cname[c], tt.pm25_class_g[c] / 1000.0);
+  ct_json_end(j);
+  ct_json_end(j);
+  (void)err;
+  return 0;
+}
+
+const ct_model_class ct_traffic_model = {
+    "traffic", keys, init, max_dt, step, exchange, write, summary, destroy};

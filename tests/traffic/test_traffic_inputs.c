@@ -1,0 +1,226 @@
+/* test_traffic_inputs.c - the [traffic] section end to end through ct_run
+ * (GeoJSON roads with named columns, an OD table with coordinates, a timed
+ * closure), and the bad inputs: a road layer with no lines, an unknown
+ * column, an OD row naming a zone that does not exist, an unknown closure
+ * target. Each error must name the file and line or the layer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "citytwin/run.h"
+#include "citytwin/traffic.h"
+#include "ct_test.h"
+
+static char dir[4096];
+
+static void put(const char *name, const char *text) {
+  char p[4200];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "w");
+  if (!f) return;
+  fputs(text, f);
+  fclose(f);
+}
+
+/* 4 x 4 streets 300 m apart (UTM 48N): h0..h3 west-east, v0..v3 south-north */
+static void write_roads(void) {
+  char buf[8192];
+  size_t n = 0;
+  n += (size_t)snprintf(buf + n, sizeof buf - n,
+                        "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\","
+                        "\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32648\"}},"
+                        "\"features\":[");
+  for (int k = 0; k < 8; k++) {
+    int h = k < 4, q = k % 4;
+    n += (size_t)snprintf(buf + n, sizeof buf - n,
+                          "%s{\"type\":\"Feature\",\"properties\":{\"id\":\"%c%d\","
+                          "\"name\":\"%s %d\",\"kind\":\"%s\",\"nlanes\":2},"
+                          "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[",
+                          k ? "," : "", h ? 'h' : 'v', q, h ? "Street" : "Avenue", q,
+                          h ? "residential" : "secondary");
+    for (int i = 0; i < 4; i++)
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "%s[%d,%d]", i ? "," : "",
+                            680000 + (h ? i : q) * 300, 1190000 + (h ? q : i) * 300);
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "]}}");
+  }
+  snprintf(buf + n, sizeof buf - n, "]}");
+  put("roads.geojson", buf);
+  put("points.geojson",
+      "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32648\"}},\"features\":[{\"type\":\"Feature\","
+      "\"properties\":{\"id\":1},\"geometry\":{\"type\":\"Point\","
+      "\"coordinates\":[680100,1190100]}}]}");
+  put("zones.geojson",
+      "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32648\"}},\"features\":["
+      "{\"type\":\"Feature\",\"properties\":{\"zone\":\"Z1\"},\"geometry\":"
+      "{\"type\":\"Polygon\",\"coordinates\":[[[679950,1189950],[680350,1189950],"
+      "[680350,1190350],[679950,1190350],[679950,1189950]]]}},"
+      "{\"type\":\"Feature\",\"properties\":{\"zone\":\"Z2\"},\"geometry\":"
+      "{\"type\":\"Polygon\",\"coordinates\":[[[680550,1190550],[680950,1190550],"
+      "[680950,1190950],[680550,1190950],[680550,1190550]]]}}]}");
+  put("block.geojson",
+      "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32648\"}},\"features\":["
+      "{\"type\":\"Feature\",\"properties\":{\"id\":1},\"geometry\":"
+      "{\"type\":\"Polygon\",\"coordinates\":[[[680250,1190250],[680350,1190250],"
+      "[680350,1190350],[680250,1190350],[680250,1190250]]]}}]}");
+  put("od.csv",
+      "origin,destination,start,end,trips\n"
+      "680000 1190000,680900 1190900,00:00,00:30,300\n"
+      "680900 1190000,680000 1190900,00:00,00:30,200\n");
+  put("odc.csv",
+      "origin,destination,start,end,trips,class\n"
+      "680000 1190000,680900 1190900,00:00,00:20,100,bus\n");
+  put("odbad.csv",
+      "origin,destination,trips,class\n"
+      "680000 1190000,680900 1190900,100,bus\n"
+      "680000 1190000,680900 1190900,100,tuktuk\n");
+  put("odz.csv", "origin,destination,trips\nZ1,Z2,100\nZ2,Z9,50\n");
+}
+
+static const char *HEAD1 =
+    "[scenario]\nname = t\nstart = 2026-09-15T07:00:00+07:00\nduration = 1h\n"
+    "[domain]\ncrs = EPSG:32648\nbounds = 679900 1189900 681000 1191000\n"
+    "cell = 50\n"
+    "[layers]\nroads = roads.geojson\npoints = points.geojson\n"
+    "zones = zones.geojson\nblock = block.geojson\n"
+    "[output]\nfile = out/";
+static const char *HEAD2 = ".nc\ninterval = 30min\n[traffic]\n";
+
+static int run(const char *name, const char *traffic, int check, ct_run_result *res,
+               ct_error *err) {
+  char text[4096], ini[64], path[4200];
+  snprintf(text, sizeof text, "%s%s%s%s", HEAD1, name, HEAD2, traffic);
+  snprintf(ini, sizeof ini, "%s.ini", name);
+  put(ini, text);
+  snprintf(path, sizeof path, "%s/%s", dir, ini);
+  ct_run_opts o;
+  memset(&o, 0, sizeof o);
+  o.check_only = check;
+  memset(res, 0, sizeof *res);
+  ct_error_clear(err);
+  return ct_run(path, &o, res, err);
+}
+
+static double json_num(const char *file, const char *key) {
+  FILE *f = fopen(file, "r");
+  if (!f) return NAN;
+  static char buf[65536];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char pat[128];
+  snprintf(pat, sizeof pat, "\"%s\"", key);
+  const char *p = strstr(buf, pat);
+  if (!p) return NAN;
+  p += strlen(pat);
+  while (*p == ' ' || *p == ':') p++;
+  return strtod(p, NULL);
+}
+
+int main(void) {
+  snprintf(dir, sizeof dir, "%s/traffic_inputs", CT_BINARY_DIR);
+  mkdir(dir, 0777);
+  write_roads();
+  ct_run_result res;
+  ct_error err = {0};
+  const char *cols =
+      "roads = roads\ncolumn.class = kind\ncolumn.lanes = nlanes\n"
+      "column.name = name\ncolumn.id = id\n";
+  char sec[2048];
+
+  /* a good run: 500 trips corner to corner, a closure from 00:10 to 00:40 */
+  snprintf(sec, sizeof sec, "%sdemand = od.csv\nclose.x = Street 1 00:10 00:40\n", cols);
+  CHECK_OK(run("good", sec, 0, &res, &err), &err);
+  double vkt = json_num(res.summary, "vehicle_km");
+  double done = json_num(res.summary, "trips_completed");
+  double bal = json_num(res.summary, "vehicle_balance");
+  double closed = json_num(res.summary, "closed_road_km");
+  printf("good run: %.3f veh km, %.3f trips completed, balance %g, closed %.2f km\n",
+         vkt, done, bal, closed);
+  /* every trip drives a shortest grid path of 900 + 900 m, also round the
+   * closure: 500 x 1.8 km (1e-3 km: integer units of 2^-20 veh) */
+  CHECK_NEAR(vkt, 900.0, 1e-3);
+  CHECK_NEAR(done, 500.0, 1e-3);
+  CHECK(bal == 0);
+  /* Street 1: 900 m, both directions */
+  CHECK_NEAR(closed, 1.8, 1e-9);
+
+  /* a signal plan from the scenario, no default signals, more lanes and a
+   * lower speed on two streets: still 500 x 1.8 km */
+  snprintf(sec, sizeof sec,
+           "%sdemand = od.csv\nsignals = none\nsignal.a = 680300 1190300 60 25 25 10\n"
+           "lanes.h1 = 3\nspeed.v2 = 30\n", cols);
+  CHECK_OK(run("plan", sec, 0, &res, &err), &err);
+  CHECK_NEAR(json_num(res.summary, "signals"), 1.0, 0);
+  CHECK_NEAR(json_num(res.summary, "vehicle_km"), 900.0, 1e-3);
+  CHECK_NEAR(json_num(res.summary, "trips_completed"), 500.0, 1e-3);
+
+  /* a closure by polygon layer around the junction (300, 300) m: its four
+   * streets (4 x 300 m, both ways) close; shortest paths round it are still
+   * 1.8 km (1e-3: integer units) */
+  snprintf(sec, sizeof sec, "%sdemand = od.csv\nclose.z = block\n", cols);
+  CHECK_OK(run("polyclose", sec, 0, &res, &err), &err);
+  CHECK_NEAR(json_num(res.summary, "closed_road_km"), 2.4, 1e-9);
+  CHECK_NEAR(json_num(res.summary, "trips_completed"), 500.0, 1e-3);
+  CHECK_NEAR(json_num(res.summary, "vehicle_km"), 900.0, 1e-3);
+
+  /* an OD table with a class column: buses only, so NOx per vehicle-km is
+   * the bus factor 8.5 g/km (HBEFA Euro-III; 1e-6 relative: round-off) */
+  snprintf(sec, sizeof sec, "%sdemand = odc.csv\n", cols);
+  CHECK_OK(run("odclass", sec, 0, &res, &err), &err);
+  double nox = json_num(res.summary, "nox"), bvk = json_num(res.summary, "vehicle_km");
+  /* (buses may take a longer way round signalled junctions: no check on
+   * the distance, but all 100 arrive) */
+  CHECK_NEAR(json_num(res.summary, "trips_completed"), 100.0, 1e-3);
+  CHECK_NEAR(nox * 1000 / bvk, 8.5, 8.5e-6);
+  snprintf(sec, sizeof sec, "%sdemand = odbad.csv\n", cols);
+  CHECK(run("odbad", sec, 1, &res, &err) < 0);
+  printf("bad class: %s\n", err.msg);
+  CHECK(strstr(err.msg, "odbad.csv:3") != NULL);
+  CHECK(strstr(err.msg, "tuktuk") != NULL);
+
+  /* a signal plan away from any junction */
+  snprintf(sec, sizeof sec, "%ssignal.b = 680150 1190150 60 25 25\n", cols);
+  CHECK(run("badsignal", sec, 1, &res, &err) < 0);
+  printf("bad signal: %s\n", err.msg);
+  CHECK(strstr(err.msg, "badsignal.ini:23") != NULL);
+  CHECK(strstr(err.msg, "no junction within 50 m") != NULL);
+
+  /* a layer with no lines */
+  CHECK(run("nolines", "roads = points\ndemand = none\n", 1, &res, &err) < 0);
+  printf("no lines: %s\n", err.msg);
+  CHECK(strstr(err.msg, "layer 'points'") != NULL);
+  CHECK(strstr(err.msg, "no drivable lines") != NULL);
+
+  /* an unknown column: named with file:line and the available columns */
+  CHECK(run("badcol", "roads = roads\ncolumn.lanes = lanez\n", 1, &res, &err) < 0);
+  printf("bad column: %s\n", err.msg);
+  CHECK(strstr(err.msg, "badcol.ini:19") != NULL);
+  CHECK(strstr(err.msg, "no column 'lanez'") != NULL);
+  CHECK(strstr(err.msg, "nlanes") != NULL);
+
+  /* an OD row naming a zone that does not exist */
+  snprintf(sec, sizeof sec, "%sdemand = odz.csv\nzones = zones\nzone.id = zone\n", cols);
+  CHECK(run("badzone", sec, 1, &res, &err) < 0);
+  printf("bad zone: %s\n", err.msg);
+  CHECK(strstr(err.msg, "odz.csv:3") != NULL);
+  CHECK(strstr(err.msg, "'Z9'") != NULL);
+
+  /* a closure of a street that is not there */
+  snprintf(sec, sizeof sec, "%sclose.y = Nowhere Street\n", cols);
+  CHECK(run("badclose", sec, 1, &res, &err) < 0);
+  printf("bad closure: %s\n", err.msg);
+  CHECK(strstr(err.msg, "badclose.ini:23") != NULL);
+  CHECK(strstr(err.msg, "Nowhere Street") != NULL);
+
+  /* the low-level builder: a vector without lines */
+  ct_vector v;
+  memset(&v, 0, sizeof v);
+  v.name = (char *)"empty";
+  v.path = (char *)"empty.gpkg";
+  ct_traffic *t = ct_traffic_new(NULL);
+  CHECK(ct_traffic_build_roads(t, &v, NULL, NULL, NULL, &err) < 0);
+  CHECK(strstr(err.msg, "layer 'empty' (empty.gpkg)") != NULL);
+  ct_traffic_free(t);
+  return TEST_RESULT();
+}
