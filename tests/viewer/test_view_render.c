@@ -1,0 +1,428 @@
+/* test_view_render.c - the viewer's renderer on a run with known values:
+ * a cell's pixel has its value's colour in every range mode, cells below the
+ * display threshold show the base map, zoomed-in cells are sharp squares,
+ * the legend and the local time label are drawn, and the difference of a run
+ * with itself is the zero colour everywhere. Also the pieces: colour maps,
+ * hillshade against the analytic shading of a plane, PNG round trip. */
+#include <gdal.h>
+#include <proj.h>
+#include <unistd.h>
+
+#include "ct_test.h"
+#include "view.h"
+#include "view_testrun.h"
+
+#define W 800
+#define H 500
+
+static uint32_t px[W * H];
+
+static uint32_t at(int x, int y) { return px[(size_t)y * W + x] & 0xFFFFFFu; }
+static uint32_t rgb(uint32_t c) { return c & 0xFFFFFFu; }
+
+/* Every pixel of pane 0 inside cell (i, j) has colour col. */
+static int cell_is(const ct__view *v, int i, int j, uint32_t col) {
+  int x, y;
+  if (ct__view_cell_px(v, 0, i, j, &x, &y)) return 0;
+  return at(x, y) == rgb(col);
+}
+
+static double lum(uint32_t c) { /* Rec. 709 luma of the sRGB values */
+  return 0.2126 * CT__R(c) + 0.7152 * CT__G(c) + 0.0722 * CT__B(c);
+}
+
+static void test_cmaps(void) {
+  /* the published end points of viridis and magma */
+  CHECK(rgb(ct__cmap_rgb(CT__CMAP_VIRIDIS, 0.0)) == 0x440154);
+  CHECK(rgb(ct__cmap_rgb(CT__CMAP_VIRIDIS, 1.0)) == 0xFDE725);
+  CHECK(rgb(ct__cmap_rgb(CT__CMAP_MAGMA, 1.0)) == 0xFCFDBF);
+  /* sequential maps must brighten monotonically (perceptual ordering);
+     0.5 of a grey level slack for the 8-bit rounding */
+  for (int m = 0; m < 3; m++)
+    for (int k = 1; k < 256; k++)
+      CHECK(lum(ct__cmap_rgb(m, k / 255.0)) >= lum(ct__cmap_rgb(m, (k - 1) / 255.0)) - 0.5);
+  /* diverging: light centre, darker and symmetric in lightness at the ends
+     (within 20 grey levels: Brewer's red and blue ends differ slightly) */
+  double c = lum(ct__cmap_rgb(CT__CMAP_DIVERGING, 0.5));
+  CHECK(c > 240.0);
+  CHECK_NEAR(lum(ct__cmap_rgb(CT__CMAP_DIVERGING, 0.0)),
+             lum(ct__cmap_rgb(CT__CMAP_DIVERGING, 1.0)), 20.0);
+  CHECK(ct__cmap_find("cividis") == CT__CMAP_CIVIDIS && ct__cmap_find("jet") < 0);
+}
+
+/* A plane z = gx*x + gy*y (y to the north) lit by the sun at azimuth 315,
+ * altitude 45: the shading is the cosine between its normal
+ * (-gx, -gy, 1)/|.| and the sun (sin az cos alt, cos az cos alt, sin alt). */
+static void test_hillshade(void) {
+  enum { N = 12 };
+  float z[N * N], hs[N * N];
+  const double dx = 5.0, gxs[3] = {0.3, 0.0, -0.2}, gys[3] = {0.0, 0.4, 0.1};
+  for (int c = 0; c < 3; c++) {
+    for (int j = 0; j < N; j++)
+      for (int i = 0; i < N; i++) /* row j is (N - j) cells north of row N */
+        z[j * N + i] = (float)(gxs[c] * i * dx + gys[c] * (N - j) * dx);
+    ct__hillshade(z, N, N, dx, 315.0, 45.0, 1.0, hs);
+    double az = 315.0 * M_PI / 180.0, alt = M_PI / 4;
+    double sx = sin(az) * cos(alt), sy = cos(az) * cos(alt), sz = sin(alt);
+    double nn = sqrt(gxs[c] * gxs[c] + gys[c] * gys[c] + 1.0);
+    double want = (-gxs[c] * sx - gys[c] * sy + sz) / nn;
+    /* interior cells: Horn's differences are exact on a plane; 1e-5 for
+       float heights */
+    CHECK_NEAR(hs[5 * N + 6], want, 1e-5);
+    CHECK_NEAR(hs[2 * N + 9], want, 1e-5);
+  }
+}
+
+static void test_png(void) {
+  enum { PW = 37, PH = 11 };
+  static uint32_t img[PW * PH];
+  for (int k = 0; k < PW * PH; k++)
+    img[k] = CT__RGB(k % 256, (k * 7) % 256, (k * 13) % 256);
+  char path[] = "/tmp/ct_view_png_XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  close(fd);
+  ct_error err = {0};
+  CHECK_OK(ct__png_write(path, img, PW, PH, &err), &err);
+  GDALAllRegister();
+  GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+  CHECK(ds != NULL);
+  if (ds) {
+    CHECK(GDALGetRasterXSize(ds) == PW && GDALGetRasterYSize(ds) == PH &&
+          GDALGetRasterCount(ds) == 3);
+    unsigned char b[3][PW * PH];
+    for (int c = 0; c < 3; c++)
+      CHECK(GDALRasterIO(GDALGetRasterBand(ds, c + 1), GF_Read, 0, 0, PW, PH, b[c],
+                         PW, PH, GDT_Byte, 0, 0) == CE_None);
+    int bad = 0;
+    for (int k = 0; k < PW * PH; k++)
+      bad += b[0][k] != CT__R(img[k]) || b[1][k] != CT__G(img[k]) ||
+             b[2][k] != CT__B(img[k]);
+    CHECK(bad == 0); /* lossless */
+    GDALClose(ds);
+  }
+  remove(path);
+}
+
+static void test_render(const char *run) {
+  ct__view v;
+  ct_error err = {0};
+  int ok_ = ct__view_open(&v, run, NULL, 0, &err) == CT_OK;
+  CHECK(ok_);
+  if (!ok_) fprintf(stderr, "%s\n", err.msg);
+  if (!ok_) return;
+  CHECK(strcmp(ct_reader_var(v.run[0].r, v.var)->name, "flood.depth") == 0);
+  v.t = 1;
+  ct__view_render(&v, px, W, H);
+  /* fixed range over the run: [0, 1.35] m */
+  CHECK_NEAR(v.lo, 0.0, 1e-7);
+  CHECK_NEAR(v.hi, 1.35, 1e-6);
+  for (int i = 1; i < 10; i++) {
+    int j = 7;
+    double val = tr_depth(1, i, j);
+    uint32_t want = ct__cmap_rgb(CT__CMAP_VIRIDIS, (float)val / (double)1.35f);
+    if (!cell_is(&v, i, j, want)) {
+      fprintf(stderr, "cell %d,%d value %g: want %06x\n", i, j, val, rgb(want));
+      CHECK(0);
+    }
+  }
+  /* depth 0 (column 0, and rows >= 20) is under the 1 cm threshold: land */
+  CHECK(cell_is(&v, 10, 5, v.run[0].base[5 * TR_NX + 10]));
+  CHECK(cell_is(&v, 3, 22, v.run[0].base[22 * TR_NX + 3]));
+  /* water (land use 5) is tinted blue in the base map */
+  uint32_t wat = v.run[0].base[28 * TR_NX + 3];
+  CHECK(CT__B(wat) > CT__R(wat) + 30);
+  /* the road on row 24 darkens the base map pixels it crosses */
+  {
+    int x, y;
+    ct__view_cell_px(&v, 0, 15, 24, &x, &y);
+    int dark = 0;
+    for (int yy = y - 8; yy <= y + 8; yy++)
+      dark += lum(at(x, yy)) < lum(v.run[0].base[24 * TR_NX + 15]) - 40;
+    CHECK(dark >= 1);
+  }
+
+  /* per-frame range: [0, 0.9] at t = 1 */
+  v.range_mode = CT__RANGE_FRAME;
+  ct__view_render(&v, px, W, H);
+  CHECK_NEAR(v.hi, 0.9, 1e-6);
+  CHECK(cell_is(&v, 5, 3, ct__cmap_rgb(CT__CMAP_VIRIDIS, (double)0.5f / (double)0.9f)));
+  /* typed range [0.2, 0.4] with magma: 0.5 m clamps to the top colour */
+  v.range_mode = CT__RANGE_TYPED;
+  v.typed_lo = 0.2;
+  v.typed_hi = 0.45;
+  v.cmap = CT__CMAP_MAGMA;
+  ct__view_render(&v, px, W, H);
+  /* the file holds float32: the expected colour from the stored value */
+  CHECK(cell_is(&v, 3, 3, ct__cmap_rgb(CT__CMAP_MAGMA,
+                                       ((double)(float)tr_depth(1, 3, 3) - 0.2) / 0.25)));
+  CHECK(cell_is(&v, 5, 3, ct__cmap_rgb(CT__CMAP_MAGMA, 1.0)));
+  /* log scale over the run: lower end the 1 cm threshold */
+  v.range_mode = CT__RANGE_RUN;
+  v.cmap = -1;
+  v.log = 1;
+  ct__view_render(&v, px, W, H);
+  double u = (log10(0.5) - log10(0.01)) / (log10(1.35) - log10(0.01));
+  CHECK(cell_is(&v, 5, 3, ct__cmap_rgb(CT__CMAP_VIRIDIS, u)));
+  v.log = 0;
+
+  /* legend: the colour bar holds the map's colours; ticks and labels are
+     text-coloured pixels */
+  ct__view_render(&v, px, W, H);
+  ct__rect L = v.legend;
+  int bar_top = 0, bar_bot = 0, text = 0;
+  for (int y = L.y; y < L.y + L.h; y++)
+    for (int x = L.x; x < L.x + L.w; x++) {
+      uint32_t c = at(x, y);
+      bar_top += c == rgb(ct__cmap_rgb(CT__CMAP_VIRIDIS, 1.0));
+      bar_bot += c == rgb(ct__cmap_rgb(CT__CMAP_VIRIDIS, 0.0));
+      text += c == 0xE8EAED;
+    }
+  CHECK(bar_top > 0 && bar_bot > 0);
+  CHECK(text > 200);
+
+  /* time label: the local time of snapshot 1 drawn at the right of the top
+     bar exactly as the font draws "2026-09-15 14:10:00+07:00  +00:10:00" */
+  {
+    const char *want = "2026-09-15 14:10:00+07:00  +00:10:00";
+    static uint32_t ref[W * 30];
+    ct__canvas c = {ref, W, 30, 0, 0, W, 30};
+    ct__fill(&c, (ct__rect){0, 0, W, 30}, CT__RGB(0x1E, 0x22, 0x27));
+    int tw = ct__text_width(want, 1);
+    ct__text(&c, W - tw - 10, 10, want, CT__RGB(0xE8, 0xEA, 0xED), 1);
+    int diff = 0, ink = 0;
+    for (int y = 0; y < 29; y++)
+      for (int x = W - tw - 10; x < W; x++) {
+        diff += at(x, y) != rgb(ref[y * W + x]);
+        ink += at(x, y) == 0xE8EAED;
+      }
+    CHECK(diff == 0);
+    CHECK(ink > 100);
+  }
+
+  /* zoomed out to half a pixel per cell: each pixel the mean colour of a
+     2 x 2 block (rounded per channel), here cells 2-3 of rows 4-5 */
+  v.zoom = 0.5;
+  v.cx = TR_NX / 2;
+  v.cy = TR_NY / 2;
+  ct__view_render(&v, px, W, H);
+  {
+    int x, y;
+    CHECK(ct__view_cell_px(&v, 0, 2, 4, &x, &y) == 0);
+    uint32_t a = ct__cmap_rgb(CT__CMAP_VIRIDIS, (float)tr_depth(1, 2, 4) / (double)1.35f);
+    uint32_t b = ct__cmap_rgb(CT__CMAP_VIRIDIS, (float)tr_depth(1, 3, 4) / (double)1.35f);
+    uint32_t want = CT__RGB((2 * CT__R(a) + 2 * CT__R(b) + 2) / 4,
+                            (2 * CT__G(a) + 2 * CT__G(b) + 2) / 4,
+                            (2 * CT__B(a) + 2 * CT__B(b) + 2) / 4);
+    CHECK(at(x, y) == rgb(want));
+  }
+  /* zoomed in: each cell a sharp square of zoom x zoom pixels */
+  v.zoom = 16.0;
+  v.cx = 5.0;
+  v.cy = 5.0;
+  ct__view_render(&v, px, W, H);
+  {
+    int x, y;
+    CHECK(ct__view_cell_px(&v, 0, 4, 4, &x, &y) == 0);
+    ct__rect m = v.map[0];
+    /* the cell spans [m.x + m.w/2 - 16, m.x + m.w/2) horizontally */
+    int x0 = m.x + m.w / 2 - 16, y0 = m.y + m.h / 2 - 16, same = 0;
+    for (int yy = y0; yy < y0 + 16; yy++)
+      for (int xx = x0; xx < x0 + 16; xx++)
+        same += at(xx, yy) == rgb(ct__cmap_rgb(CT__CMAP_VIRIDIS, tr_depth(1, 4, 4) / 1.35));
+    CHECK(same == 256);
+    CHECK(at(x0 - 1, y0 + 5) != at(x0, y0 + 5)); /* the next cell differs */
+  }
+  /* zoom at a point keeps the cell under it */
+  {
+    int i0, j0, i1, j1;
+    CHECK(ct__view_px_cell(&v, 300, 200, &i0, &j0) == 0);
+    ct__view_zoom_at(&v, 1.7, 300, 200);
+    CHECK(ct__view_px_cell(&v, 300, 200, &i1, &j1) == 0);
+    CHECK(i0 == i1 && j0 == j1);
+  }
+  /* probe: value and units, the cell centre's map coordinates, and its
+     latitude/longitude as PROJ gives them directly (within the 1e-5 degree
+     the read-out prints) */
+  {
+    int x, y;
+    ct__view_render(&v, px, W, H);
+    CHECK(ct__view_cell_px(&v, 0, 6, 3, &x, &y) == 0);
+    char line[512];
+    CHECK(ct__view_probe_text(&v, x, y, line, sizeof line) == 0);
+    double val, mx, my, lat, lon;
+    char unit[16], ns, ew;
+    int ci, cj;
+    char slat[32], slon[32]; /* "13.74615N": %lf would eat an 'E' as exponent */
+    int nf = sscanf(line, "%lf %15s at x %lf y %lf %31[0-9.]%c %31[0-9.]%c cell %d,%d", &val,
+                    unit, &mx, &my, slat, &ns, slon, &ew, &ci, &cj);
+    lat = nf == 10 ? atof(slat) : NAN;
+    lon = nf == 10 ? atof(slon) : NAN;
+    CHECK(nf == 10);
+    if (nf != 10) fprintf(stderr, "probe: %s\n", line);
+    CHECK_NEAR(val, tr_depth(1, 6, 3), 5e-4); /* printed with 4 digits */
+    CHECK(strcmp(unit, "m") == 0);
+    CHECK_NEAR(mx, 660000.0 + 65.0, 0.05);
+    CHECK_NEAR(my, 1520000.0 + 10.0 * TR_NY - 35.0, 0.05);
+    CHECK(ns == 'N' && ew == 'E' && ci == 6 && cj == 3);
+    if (ci != 6 || cj != 3) fprintf(stderr, "probe: %s\n", line);
+    PJ_CONTEXT *ctx = proj_context_create();
+    PJ *pj = proj_create_crs_to_crs(ctx, "EPSG:32648", "EPSG:4326", NULL);
+    PJ *pn = pj ? proj_normalize_for_visualization(ctx, pj) : NULL;
+    CHECK(pn != NULL);
+    if (pn) {
+      PJ_COORD c = proj_trans(pn, PJ_FWD, proj_coord(660065.0, 1520265.0, 0, 0));
+      CHECK_NEAR(lon, c.xy.x, 1e-5);
+      CHECK_NEAR(lat, c.xy.y, 1e-5);
+      /* near 13.75 N, 106.48 E: UTM 48N is 102-108 E */
+      CHECK(lat > 13.0 && lat < 14.5 && lon > 106.0 && lon < 107.0);
+      proj_destroy(pn);
+    }
+    if (pj) proj_destroy(pj);
+    proj_context_destroy(ctx);
+    /* off the data: no read-out */
+    CHECK(ct__view_probe_text(&v, 2, 2, line, sizeof line) == -1);
+  }
+  /* pinned point: its series is the cell's value at every time */
+  CHECK_OK(ct__view_pin(&v, 7, 2, &err), &err);
+  CHECK(v.nseries == TR_NT);
+  for (int t = 0; t < v.nseries && t < TR_NT; t++)
+    CHECK_NEAR(v.series[t], tr_depth(t, 7, 2), 1e-6);
+  ct__view_close(&v);
+}
+
+static void test_compare(const char *run) {
+  ct__view v;
+  ct_error err = {0};
+  int ok_ = ct__view_open(&v, run, run, CT__CMP_DIFF, &err) == CT_OK;
+  CHECK(ok_);
+  if (!ok_) fprintf(stderr, "%s\n", err.msg);
+  if (!ok_) return;
+  v.t = 2;
+  ct__view_render(&v, px, W, H);
+  uint32_t zero = rgb(ct__cmap_rgb(CT__CMAP_DIVERGING, 0.5));
+  int bad = 0;
+  for (int j = 0; j < TR_NY; j++)
+    for (int i = 0; i < TR_NX; i++) bad += !cell_is(&v, i, j, zero);
+  CHECK(bad == 0);
+  /* and the whole data area, not only the cell centres */
+  int x0, y0, x1, y1, off = 0;
+  ct__view_cell_px(&v, 0, 0, 0, &x0, &y0);
+  ct__view_cell_px(&v, 0, TR_NX - 1, TR_NY - 1, &x1, &y1);
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++) off += at(x, y) != zero;
+  CHECK(off == 0);
+  /* side by side: both panes show the same colour for the same cell */
+  v.compare = CT__CMP_SIDE;
+  v.view_ok = 0; /* full extent in the narrower panes */
+  ct__view_render(&v, px, W, H);
+  CHECK(v.npanes == 2);
+  int same = 0;
+  for (int i = 0; i < 10; i++) {
+    int xa, ya, xb, yb;
+    if (ct__view_cell_px(&v, 0, i, 4, &xa, &ya) == 0 &&
+        ct__view_cell_px(&v, 1, i, 4, &xb, &yb) == 0)
+      same += at(xa, ya) == at(xb, yb) &&
+              (i == 0 /* dry: base map */ ||
+               at(xa, ya) == rgb(ct__cmap_rgb(CT__CMAP_VIRIDIS,
+                                             (float)tr_depth(2, i, 4) / (double)1.35f)));
+  }
+  CHECK(same == 10);
+  /* a pinned point has both runs' series */
+  CHECK_OK(ct__view_pin(&v, 4, 6, &err), &err);
+  CHECK(v.nseries == TR_NT && v.series_b != NULL);
+  for (int t = 0; v.series_b && t < v.nseries; t++) {
+    CHECK_NEAR(v.series[t], tr_depth(t, 4, 6), 1e-6);
+    CHECK_NEAR(v.series_b[t], tr_depth(t, 4, 6), 1e-6);
+  }
+  ct__view_close(&v);
+}
+
+/* Live: a run still being written; a refresh brings in the new snapshot,
+ * the view follows it and the run's range grows with it. */
+static void test_live(void) {
+  char path[] = "/tmp/ct_view_live_XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return;
+  close(fd);
+  ct_error err = {0};
+  ct_grid g;
+  if (ct_grid_init(&g, "EPSG:32648", 660000, 1520000, 660080, 1520060, 10.0, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    CHECK(0);
+    return;
+  }
+  ct_fields *fs = ct_fields_new(&g);
+  ct_field *dem = ct_fields_add(fs, "layer.dem", "m", "Ground", CT_FIELD_STATIC, &err);
+  ct_field *d = ct_fields_add(fs, "flood.depth", "m", "Water depth", 0, &err);
+  ct_snapshot_meta meta = {.title = "live", .start_unix = 1789462800.0};
+  ct_snapshot *s = NULL;
+  CHECK_OK(ct_snapshot_create(&s, path, &g, &meta, &err), &err);
+  for (int k = 0; k < 48; k++) dem->data[k] = (float)k;
+  if (s) CHECK_OK(ct_snapshot_write_static(s, dem, &err), &err);
+  for (int k = 0; k < 48; k++) d->data[k] = 0.5f;
+  d->data[0] = 0.0f; /* the range starts at 0 */
+  d->data[47] = 1.0f;
+  ct__view v;
+  /* opened before the first snapshot: only the static layer so far */
+  int ok_ = s && ct__view_open(&v, path, NULL, 0, &err) == CT_OK;
+  CHECK(ok_);
+  if (!ok_) fprintf(stderr, "%s\n", err.msg);
+  if (ok_) {
+    v.follow = 1;
+    ct__view_render(&v, px, W, H);
+    CHECK(ct__view_live(&v) == 1);
+    CHECK(ct_reader_ntimes(v.run[0].r) == 0);
+    int nv0 = ct_reader_nvars(v.run[0].r);
+    CHECK_OK(ct_snapshot_append(s, 0.0, &d, 1, &err), &err);
+    int grew0 = 0;
+    CHECK_OK(ct__view_refresh(&v, &grew0, &err), &err);
+    CHECK(grew0 == 1 && ct_reader_nvars(v.run[0].r) >= nv0);
+    CHECK_OK(ct__view_set_field(&v, "flood.depth", &err), &err);
+    ct__view_render(&v, px, W, H);
+    CHECK(ct_reader_ntimes(v.run[0].r) == 1);
+    CHECK_NEAR(v.hi, 1.0, 1e-7);
+    d->data[3 * 8 + 2] = 2.0f;
+    CHECK_OK(ct_snapshot_append(s, 60.0, &d, 1, &err), &err);
+    int grew = 0;
+    CHECK_OK(ct__view_refresh(&v, &grew, &err), &err);
+    CHECK(grew == 1);
+    CHECK(ct_reader_ntimes(v.run[0].r) == 2);
+    CHECK(v.t == 1); /* followed the newest snapshot */
+    ct__view_render(&v, px, W, H);
+    CHECK_NEAR(v.hi, 2.0, 1e-7); /* the run's range took the new one in */
+    CHECK(cell_is(&v, 2, 3, ct__cmap_rgb(CT__CMAP_VIRIDIS, 1.0)));
+    CHECK(cell_is(&v, 1, 1, ct__cmap_rgb(CT__CMAP_VIRIDIS, 0.5 / 2.0)));
+    /* the run ends: no more polling */
+    CHECK_OK(ct_snapshot_close(s, 1, &err), &err);
+    s = NULL;
+    CHECK_OK(ct__view_refresh(&v, &grew, &err), &err);
+    CHECK(ct__view_live(&v) == 0);
+    ct__view_close(&v);
+  }
+  if (s) CHECK_OK(ct_snapshot_close(s, 1, &err), &err);
+  ct_fields_free(fs);
+  ct_grid_free(&g);
+  remove(path);
+}
+
+int main(void) {
+  test_cmaps();
+  test_hillshade();
+  test_png();
+  char path[] = "/tmp/ct_view_run_XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return 1;
+  close(fd);
+  ct_error err = {0};
+  int ok_ = tr_make(path, &err) == CT_OK;
+  CHECK(ok_);
+  if (!ok_) fprintf(stderr, "%s\n", err.msg);
+  if (ok_) {
+    test_render(path);
+    test_compare(path);
+  }
+  test_live();
+  remove(path);
+  return TEST_RESULT();
+}
