@@ -46,10 +46,12 @@ typedef struct ct_air_config {
   int periodic;         /* periodic lateral boundaries (tests) */
   double cfl;           /* advective Courant number of a step (0: 0.8) */
   int plume_in_grid;    /* Gaussian near-source kernel for stacks (1) */
+  double handover;      /* kernel to grid where sigma_y = handover * dx
+                           (0: 1, the plume about two cells wide) */
 } ct_air_config;
 
 /* nx = ny = 0, dx = 100, nz = 12, top = 1000, dz0 = 4, species pm25 nox,
- * urban, plume-in-grid on. */
+ * urban, plume-in-grid on, hand-over at sigma_y = dx. */
 void ct_air_config_default(ct_air_config *c);
 
 /* Meteorology for the whole domain (set again whenever it changes). */
@@ -61,11 +63,15 @@ typedef struct ct_air_met {
   double obukhov;       /* Obukhov length L [m] (cls < 0; 0 = neutral) */
   double mixing_height; /* [m] */
   double z0;            /* roughness length [m] (0: 1 m urban, 0.1 rural) */
-  double p;             /* power-law exponent; < 0: by class (REFERENCES 3) */
-  double sigma_theta;   /* std. dev. of wind direction [deg]; > 0: lateral
-                           spread from it instead of the class */
-  double kz;            /* > 0: constant vertical diffusivity [m2 s-1] */
-  double kh;            /* > 0: constant horizontal diffusivity [m2 s-1] */
+  double p;             /* power-law exponent; < 0: by class (REFERENCES 3)
+                           or, with an Obukhov length, Huang (1979) */
+  double sigma_theta;   /* std. dev. of wind direction [deg]; > 0 in
+                           stable air: the kernel's sigma_y from it
+                           (Draxler 1976) instead of the class */
+  double kz;            /* > 0: constant vertical diffusivity [m2 s-1];
+                           0: Monin-Obukhov; < 0: none */
+  double kh;            /* > 0: constant horizontal diffusivity [m2 s-1];
+                           0: grid-scale closure; < 0: none */
   const float *u, *v;   /* optional nx*ny wind at zref [m s-1] (east, north);
                            they override speed/dir and must stay valid */
 } ct_air_met;
@@ -87,7 +93,9 @@ typedef struct ct_air ct_air;
 int ct_air_create(ct_air **a, const ct_air_config *c, ct_error *err);
 void ct_air_free(ct_air *a);
 /* Sets the meteorology: wind per level, Kz from Monin-Obukhov similarity,
- * Kh, near-source kernels. */
+ * Kh, near-source kernels. With the stability as an Obukhov length >= 0 the
+ * kernel's sigma_z follows the grid's Kz (similarity); with a class, or
+ * in unstable air, the Briggs curves. */
 int ct_air_set_met(ct_air *a, const ct_air_met *m, ct_error *err);
 
 /* A point source (stack) at (x, y), height [m], rate[s] per species [g s-1].
