@@ -92,8 +92,9 @@ int ct_flood_set_infiltration(ct_flood *f, const float *cap, ct_error *err);
  * (has_outfall), where it is released in the next step. */
 int ct_flood_set_drains(ct_flood *f, const float *cap, int has_outfall,
                         double outfall_x, double outfall_y, ct_error *err);
-/* Cumulative infiltration per cell [m] (nx*ny, read-only view). */
-const float *ct_flood_infiltrated(const ct_flood *f);
+/* Cumulative infiltration per cell [m] into out (nx*ny; zeros when no
+ * infiltration was set). */
+void ct_flood_infiltrated(const ct_flood *f, float *out);
 
 /* Largest stable step from the current state [s]:
  * alpha dx / sqrt(g h_max), capped at max_dt (Bates et al. 2010 eq. 12). */
