@@ -167,6 +167,7 @@ typedef struct ct__flood_model {
 
   /* outputs */
   double *seconds_above; /* per cell, summed in double (48 h of 1 s steps) */
+  unsigned char *wet0;  /* water at the start (river, lakes): not a flood */
   ct_field *f_depth, *f_wse, *f_speed, *f_max, *f_tmax, *f_first, *f_hours;
 
   /* volume balance every coupling interval */

@@ -200,6 +200,58 @@ int ct_flood_set_level(ct_flood *f, double level, ct_error *err) {
   return CT_OK;
 }
 
+int ct_flood_fill_from_boundaries(ct_flood *f, ct_error *err) {
+  size_t n = (size_t)f->nx * (size_t)f->ny;
+  int *queue = malloc(n * sizeof *queue);
+  unsigned char *seen = malloc(n);
+  if (!queue || !seen) {
+    free(queue);
+    free(seen);
+    return ct_error_set(err, CT_ENOMEM, "flood: out of memory");
+  }
+  int filled = 0;
+  for (int e = 0; e < 4; e++) {
+    if (f->bc[e] != CT_FLOOD_LEVEL) continue;
+    float level = (float)ct__pl_at(&f->level[e], 0.0);
+    memset(seen, 0, n);
+    int head = 0, tail = 0;
+    int len = e == CT_FLOOD_NORTH || e == CT_FLOOD_SOUTH ? f->nx : f->ny;
+    for (int s = 0; s < len; s++) { /* seeds: edge cells below the level */
+      int i = e == CT_FLOOD_EAST ? f->nx - 1 : e == CT_FLOOD_WEST ? 0 : s;
+      int j = e == CT_FLOOD_NORTH ? 0 : e == CT_FLOOD_SOUTH ? f->ny - 1 : s;
+      int c = j * f->nx + i;
+      if (f->z[FI(f->w, i, j)] < level && !seen[c]) {
+        seen[c] = 1;
+        queue[tail++] = c;
+      }
+    }
+    while (head < tail) { /* breadth first through cells below the level */
+      int c = queue[head++], i = c % f->nx, j = c / f->nx;
+      size_t k = FI(f->w, i, j);
+      if (f->eta[k] < level) {
+        f->eta[k] = level;
+        f->comp[k] = 0.0f;
+        filled++;
+      }
+      static const int di[4] = {1, -1, 0, 0}, dj[4] = {0, 0, 1, -1};
+      for (int d = 0; d < 4; d++) {
+        int ii = i + di[d], jj = j + dj[d];
+        if (ii < 0 || jj < 0 || ii >= f->nx || jj >= f->ny) continue;
+        int cc = jj * f->nx + ii;
+        if (!seen[cc] && f->z[FI(f->w, ii, jj)] < level) {
+          seen[cc] = 1;
+          queue[tail++] = cc;
+        }
+      }
+    }
+  }
+  free(queue);
+  free(seen);
+  f->bal.storage0 = ct__flood_storage(f);
+  refresh_hmax(f);
+  return filled;
+}
+
 int ct_flood_set_depth(ct_flood *f, const float *depth, ct_error *err) {
   for (int j = 0; j < f->ny; j++)
     for (int i = 0; i < f->nx; i++) {

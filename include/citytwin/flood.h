@@ -62,6 +62,11 @@ void ct_flood_destroy(ct_flood *f);
 /* Initial water-surface elevation: depth max(level - z, 0) everywhere
  * (counted as storage0). Call before the first step. */
 int ct_flood_set_level(ct_flood *f, double level, ct_error *err);
+/* Fills the water bodies open to the level boundaries (a river to its tide)
+ * to each boundary's level at t = 0: cells below it reached from that edge
+ * through cells below it, never land behind a bank. Set the boundaries
+ * first. Returns the number of cells filled, or a negative code. */
+int ct_flood_fill_from_boundaries(ct_flood *f, ct_error *err);
 /* Initial depth per cell (nx*ny, >= 0), or NULL for dry. */
 int ct_flood_set_depth(ct_flood *f, const float *depth, ct_error *err);
 
