@@ -11,5 +11,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libgdal-dev gdal-bin libproj-dev proj-bin proj-data \
   libhdf5-dev hdf5-tools netcdf-bin \
   libsdl2-dev xvfb xauth \
-  python3 python3-xarray python3-netcdf4 \
+  python3 python3-xarray python3-netcdf4 valgrind \
   >/dev/null

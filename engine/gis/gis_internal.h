@@ -48,10 +48,33 @@ int ct__raster_srs(GDALDatasetH ds, const char *crs, const char *label,
  * when GDAL cannot read it as a raster. */
 int ct__raster_open(const char *path, const char *label, GDALDatasetH *ds,
                     ct_error *err);
-/* ct_raster_warp on an already open dataset; label names it in messages. */
+/* ct_raster_warp on an already open dataset; label names it in messages.
+ * nhuge (may be NULL) receives the number of cells taken as no data for a
+ * magnitude of CT__RASTER_HUGE or more. */
 int ct__raster_warp_ds(GDALDatasetH ds, const char *label, const ct_grid *g,
-                       const ct_raster_opts *o, float *out,
+                       const ct_raster_opts *o, float *out, size_t *nhuge,
                        ct_error *err);
+/* No physical layer of the engine (ground, rain, land use, emissions...)
+ * comes near this magnitude in SI units; values beyond it are fill values
+ * the file does not declare as nodata (-3.4e38 = -FLT_MAX from ArcGIS,
+ * 9.97e36 from netCDF, 1.7e38 from Surfer, +-1e30). */
+#define CT__RASTER_HUGE 1e20
+
+/* What ct__vector_read left out or found suspect, for the caller's
+ * warnings. */
+typedef struct ct__vector_notes {
+  int degenerate;            /* features with lines of fewer than 2 vertices
+                                or rings of fewer than 3 points, left out
+                                whole or in part */
+  long long degenerate_fid;  /* the first of them */
+  int invalid;               /* polygon features GEOS finds invalid
+                                (self-intersecting or crossing rings) */
+  long long invalid_fid;
+} ct__vector_notes;
+/* ct_vector_read filling notes (may be NULL). */
+int ct__vector_read(const char *path, const char *source, const char *crs,
+                    const ct_grid *g, const char *name, ct_vector *out,
+                    ct__vector_notes *notes, ct_error *err);
 /* 1 when a path names something that is not on the local file system
  * (GDAL virtual file systems /vsi..., connection strings), where a missing
  * file cannot be told apart from other failures before GDAL tries. */

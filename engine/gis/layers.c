@@ -68,8 +68,15 @@ static int load_raster(ct_layer *L, GDALDatasetH ds, const ct_layer_spec *sp,
                         label, n);
   ct_raster_opts o = {sp->resample, sp->band, sp->has_nodata, sp->nodata,
                       sp->crs, sp->name};
-  rc = ct__raster_warp_ds(ds, label, g, &o, L->raster, err);
+  size_t huge = 0;
+  rc = ct__raster_warp_ds(ds, label, g, &o, L->raster, &huge, err);
   if (rc) return rc;
+  if (huge)
+    warnf(warn, ud,
+          "%s: %zu cell(s) hold values of magnitude %g or more, taken as no "
+          "data (a fill value such as -3.4e38 the file does not declare? say "
+          "so with nodata = ... in its [layer] section)",
+          label, huge, CT__RASTER_HUGE);
   size_t valid = 0;
   for (size_t k = 0; k < n; k++) valid += !isnan(L->raster[k]);
   if (!valid)
@@ -82,9 +89,24 @@ static int load_vector(ct_layer *L, const ct_layer_spec *sp, const ct_grid *g,
                        const char *label, void (*warn)(void *, const char *),
                        void *ud, ct_error *err) {
   L->is_vector = 1;
-  int rc = ct_vector_read(sp->path, sp->source, sp->crs, g, sp->name, &L->vec,
-                          err);
+  ct__vector_notes notes;
+  int rc = ct__vector_read(sp->path, sp->source, sp->crs, g, sp->name,
+                           &L->vec, &notes, err);
   if (rc) return rc;
+  if (notes.degenerate)
+    warnf(warn, ud,
+          "%s: %d feature%s with lines of fewer than 2 vertices or polygon "
+          "rings of fewer than 3 points (left out, whole or in part; the "
+          "first is fid %lld)",
+          label, notes.degenerate, notes.degenerate == 1 ? "" : "s",
+          notes.degenerate_fid);
+  if (notes.invalid)
+    warnf(warn, ud,
+          "%s: %d polygon%s not valid: self-intersecting or crossing rings "
+          "(the first is fid %lld); cells count as inside by the even-odd "
+          "rule, which may not be what was meant",
+          label, notes.invalid, notes.invalid == 1 ? " is" : "s are",
+          notes.invalid_fid);
   double dom[4];
   ct_grid_bounds(g, dom);
   int outside = 0;
@@ -125,6 +147,11 @@ static int load_one(ct_layer *L, const ct_layer_spec *sp, const ct_grid *g,
   if (local && stat(sp->path, &st) != 0)
     return ct_error_set(err, errno == ENOENT ? CT_ENOENT : CT_EIO,
                         "%s: cannot open: %s", label, strerror(errno));
+  if (local && S_ISREG(st.st_mode) && st.st_size == 0)
+    return ct_error_set(err, CT_EFORMAT,
+                        "%s: the file is empty (0 bytes): an interrupted "
+                        "download or copy?",
+                        label);
   if (local && S_ISREG(st.st_mode)) {
     int rc = ct_sha256_file(sp->path, L->sha256, err);
     if (rc) return ct_error_prefix(err, "layer '%s'", sp->name);
@@ -146,6 +173,13 @@ static int load_one(ct_layer *L, const ct_layer_spec *sp, const ct_grid *g,
   CPLErrorReset();
   ds = GDALOpenEx(sp->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL,
                   NULL);
+  /* A folder can be a dataset (a shapefile folder, a .gdb); when it is
+   * not, say so rather than "unrecognised format". */
+  if (!ds && local && S_ISDIR(st.st_mode))
+    return ct_error_set(err, CT_EINVAL,
+                        "%s: is a folder that GDAL cannot read as a dataset; "
+                        "name a file in it",
+                        label);
   if (!ds)
     return ct_error_set(err, CT_EFORMAT,
                         "%s: neither a raster nor a vector file GDAL can read "

@@ -235,7 +235,9 @@ static GDALResampleAlg resample_alg(ct_resample r, GDALDataType dt) {
 }
 
 int ct__raster_warp_ds(GDALDatasetH src, const char *label, const ct_grid *g,
-                       const ct_raster_opts *o, float *out, ct_error *err) {
+                       const ct_raster_opts *o, float *out, size_t *nhuge,
+                       ct_error *err) {
+  if (nhuge) *nhuge = 0;
   int band = o && o->band > 0 ? o->band : 1;
   int nb = GDALGetRasterCount(src);
   if (o && o->band < 0)
@@ -337,10 +339,19 @@ int ct__raster_warp_ds(GDALDatasetH src, const char *label, const ct_grid *g,
     goto out;
   }
   /* A non-finite source value (NaN, inf in a float file without a NaN
-   * nodata) interpolates to non-finite: it is no data too. */
-  size_t n = ct_grid_ncells(g);
-  for (size_t k = 0; k < n; k++)
-    if (!isfinite(out[k])) out[k] = NAN;
+   * nodata) interpolates to non-finite: it is no data too. So is an
+   * undeclared fill value (-3.4e38...), and the cells it was interpolated
+   * into: kept, it would pass for ground 1e38 m high (or deep). */
+  size_t n = ct_grid_ncells(g), huge = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (!isfinite(out[k])) {
+      out[k] = NAN;
+    } else if (fabsf(out[k]) >= (float)CT__RASTER_HUGE) {
+      out[k] = NAN;
+      huge++;
+    }
+  }
+  if (nhuge) *nhuge = huge;
 out:
   if (op) GDALDestroyWarpOperation(op);
   if (wo) {
@@ -363,7 +374,7 @@ int ct_raster_warp(const char *path, const ct_grid *g, const ct_raster_opts *o,
   GDALDatasetH ds;
   int rc = ct__raster_open(path, label, &ds, err);
   if (!rc) {
-    rc = ct__raster_warp_ds(ds, label, g, o, out, err);
+    rc = ct__raster_warp_ds(ds, label, g, o, out, NULL, err);
     GDALClose(ds);
   }
   ct__gis_end();

@@ -26,6 +26,7 @@ typedef struct builder {
   int *part;
   unsigned char *outer;
   int oom;
+  int dropped; /* parts of the feature's type with too few points */
 } builder;
 
 static void builder_free(builder *b) {
@@ -66,7 +67,11 @@ static int grow_parts(builder *b) {
 static void add_part(builder *b, OGRGeometryH h, int type, int outer) {
   int n = OGR_G_GetPointCount(h);
   int need = type == CT_GEOM_POINT ? 1 : type == CT_GEOM_LINE ? 2 : 3;
-  if (n < need || (b->type && b->type != type)) return;
+  if (b->type && b->type != type) return;
+  if (n < need) {
+    b->dropped++;
+    return;
+  }
   if (grow_pts(b, n) || grow_parts(b)) return;
   if (!b->nparts) b->part[0] = 0;
   if (type == CT_GEOM_POINT) {
@@ -240,10 +245,35 @@ static int keep_feature(ct_vector *v, int *cap, builder *b, OGRFeatureH f,
   return CT_OK;
 }
 
+/* GEOS's verdict on a polygon, leaving GDAL's last error as it was (a read
+ * failure before must still be seen after the loop). */
+static int polygon_valid(OGRGeometryH h) {
+  CPLErr et = CPLGetLastErrorType();
+  char *msg = et != CE_None ? CPLStrdup(CPLGetLastErrorMsg()) : NULL;
+  CPLErrorNum en = CPLGetLastErrorNo();
+  int ok = OGR_G_IsValid(h);
+  if (msg) {
+    CPLErrorSetState(et, en, msg);
+    CPLFree(msg);
+  } else {
+    CPLErrorReset();
+  }
+  return ok;
+}
+
 int ct_vector_read(const char *path, const char *source, const char *crs,
                    const ct_grid *g, const char *name, ct_vector *out,
                    ct_error *err) {
+  return ct__vector_read(path, source, crs, g, name, out, NULL, err);
+}
+
+int ct__vector_read(const char *path, const char *source, const char *crs,
+                    const ct_grid *g, const char *name, ct_vector *out,
+                    ct__vector_notes *notes, ct_error *err) {
   memset(out, 0, sizeof *out);
+  ct__vector_notes nb;
+  if (!notes) notes = &nb;
+  memset(notes, 0, sizeof *notes);
   if (!path || !g)
     return ct_error_set(err, CT_EINVAL, "ct_vector_read: missing argument");
   char label[1200];
@@ -267,6 +297,8 @@ int ct_vector_read(const char *path, const char *source, const char *crs,
   }
   const char *drv = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
   int is_osm = drv && strcmp(drv, "OSM") == 0;
+  /* Validity needs GEOS; without it every polygon would look invalid. */
+  int geos = OGRGetGEOSVersion(NULL, NULL, NULL);
   OGRLayerH lyr;
   rc = pick_layer(ds, source, name, is_osm, label, &lyr, err);
   if (rc) goto out;
@@ -342,13 +374,21 @@ int ct_vector_read(const char *path, const char *source, const char *crs,
       f = OGR_L_GetNextFeature(lyr);
     }
     if (!f) break;
-    b.type = b.npts = b.nparts = 0;
-    add_geom(&b, OGR_F_GetGeometryRef(f), 0);
+    b.type = b.npts = b.nparts = b.dropped = 0;
+    OGRGeometryH geom = OGR_F_GetGeometryRef(f);
+    add_geom(&b, geom, 0);
     if (b.oom) {
       OGR_F_Destroy(f);
       rc = ct_error_set(err, CT_ENOMEM, "%s: out of memory", label);
       goto out;
     }
+    if (b.dropped && !notes->degenerate++)
+      notes->degenerate_fid = (long long)OGR_F_GetFID(f);
+    /* A bow-tie is still read (its inside decided by the even-odd rule),
+     * but the user hears of it. */
+    if (geos && b.type == CT_GEOM_POLYGON && b.nparts > 0 && !b.dropped &&
+        !polygon_valid(geom) && !notes->invalid++)
+      notes->invalid_fid = (long long)OGR_F_GetFID(f);
     if (b.nparts > 0) rc = keep_feature(out, &cap, &b, f, t, label, err);
     OGR_F_Destroy(f);
     if (rc) goto out;
@@ -358,7 +398,13 @@ int ct_vector_read(const char *path, const char *source, const char *crs,
                       ct__gdal_msg("OGR error"));
     goto out;
   }
-  if (out->nfeat == 0)
+  if (out->nfeat == 0 && notes->degenerate)
+    rc = ct_error_set(err, CT_EINVAL,
+                      "%s: layer '%s' has no features with a geometry: %d "
+                      "had only lines of fewer than 2 vertices or polygon "
+                      "rings of fewer than 3 points (the first is fid %lld)",
+                      label, lname, notes->degenerate, notes->degenerate_fid);
+  else if (out->nfeat == 0)
     rc = ct_error_set(err, CT_EINVAL,
                       "%s: layer '%s' has no features with a geometry", label,
                       lname);

@@ -40,6 +40,11 @@ int ct__h5_error(ct_error *err, int code, const char *fmt, ...) {
   if (strstr(w.desc, strerror(ENOSPC)) || strstr(w.desc, strerror(EFBIG)) ||
       strstr(w.desc, strerror(EDQUOT)))
     code = CT_ENOSPC;
+  if (code == CT_ENOSPC) /* HDF5's own text (buffer addresses) helps no one */
+    return ct_error_set(err, code,
+                        "%s: no space left on the disk, or the file size "
+                        "limit reached",
+                        head);
   if (w.found)
     return ct_error_set(err, code, "%s (HDF5: %s)", head, w.desc);
   return ct_error_set(err, code, "%s", head);

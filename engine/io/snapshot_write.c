@@ -333,6 +333,10 @@ static herr_t set_locking(hid_t fapl) {
 int ct_snapshot_create(ct_snapshot **out, const char *path, const ct_grid *g,
                        const ct_snapshot_meta *meta, ct_error *err) {
   *out = NULL;
+  /* No HDF5 clean-up at exit: after a failed write (disk full) the file's
+   * handle is detached, and HDF5's atexit close of it would crash. The run
+   * closes what it opened itself. */
+  H5dont_atexit();
   if (!path || !path[0])
     return ct_error_set(err, CT_EINVAL, "snapshot file: no path given");
   if (!g || g->nx <= 0 || g->ny <= 0 || !g->crs_wkt || !g->crs_wkt[0] ||

@@ -55,7 +55,12 @@ static int mkdirs(const char *path) {
   for (char *p = buf + 1; *p; p++) {
     if (*p != '/') continue;
     *p = '\0';
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    struct stat st;
+    if (mkdir(buf, 0777) != 0 &&
+        (errno != EEXIST || stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))) {
+      if (errno == EEXIST) errno = ENOTDIR; /* a file where a folder must go */
+      return -1;
+    }
     *p = '/';
   }
   return 0;

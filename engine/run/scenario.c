@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "citytwin/scenario.h"
 #include "citytwin/util.h"
@@ -447,6 +448,10 @@ int ct_scenario_parse(ct_scenario *sc, const char *text, const char *path,
 int ct_scenario_load(ct_scenario *sc, const char *path,
                      const char *const *known_sections, ct_error *err) {
   memset(sc, 0, sizeof *sc);
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return ct_error_set(err, CT_EINVAL,
+                        "%s: is a folder; expected a scenario file (.ini)", path);
   FILE *fp = fopen(path, "rb");
   if (!fp)
     return ct_error_set(err, errno == ENOENT ? CT_ENOENT : CT_EIO,

@@ -20,7 +20,8 @@ typedef struct ct_raster_opts {
 } ct_raster_opts;
 
 /* Warps band of path onto g; out has nx*ny floats, NaN where no data (the
- * source's nodata, outside its extent, or non-finite). */
+ * source's nodata, outside its extent, non-finite, or of magnitude 1e20 or
+ * more: a fill value the file does not declare). */
 int ct_raster_warp(const char *path, const ct_grid *g,
                    const ct_raster_opts *o, float *out, ct_error *err);
 /* The raster's own grid (CRS, geotransform, size) - for [domain] grid = X.
