@@ -10,6 +10,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config git ca-certificates \
   libgdal-dev gdal-bin libproj-dev proj-bin proj-data \
   libhdf5-dev hdf5-tools netcdf-bin \
-  libsdl2-dev xvfb xauth \
+  libsdl2-dev xvfb xauth ffmpeg \
   python3 python3-xarray python3-netcdf4 valgrind \
   >/dev/null

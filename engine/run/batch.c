@@ -750,8 +750,8 @@ static const struct {
     {"traffic.delay_hours", "delay [vehicle-h]"},
     {"traffic.trips_stranded", "trips stranded"},
     {"traffic.mean_trip_time_s", "mean trip time [s]"},
-    {"air.pm25.area_above_threshold_m2", "area above the PM2.5 threshold [m2]"},
-    {"air.pm25.hours_above_threshold_max_h", "hours above the PM2.5 threshold [h]"},
+    {"air.pm25.area_above_m2", "area above the PM2.5 threshold [m2]"},
+    {"air.pm25.hours_above_max", "hours above the PM2.5 threshold (most) [h]"},
 };
 
 typedef struct kpis {

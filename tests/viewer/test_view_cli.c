@@ -140,6 +140,28 @@ int main(void) {
     CHECK(access(f, R_OK) == 0);
   }
 
+  /* MP4 through ffmpeg: one video frame per snapshot (ffprobe counts them);
+   * without ffmpeg, a clear message instead */
+  char mp4[700];
+  snprintf(mp4, sizeof mp4, "%s/run.mp4", dir);
+  snprintf(args, sizeof args, "'%s' --mp4 '%s' --size 320x240", run, mp4);
+  if (system("command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe "
+             ">/dev/null 2>&1") == 0) {
+    CHECK(view(args) == 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+             "stream=nb_read_frames,width,height -of csv=p=0 '%s'", mp4);
+    FILE *pp = popen(cmd, "r");
+    int fw = 0, fh = 0, nf = 0;
+    CHECK(pp && fscanf(pp, "%d,%d,%d", &fw, &fh, &nf) == 3);
+    if (pp) pclose(pp);
+    CHECK(fw == 320 && fh == 240 && nf == TR_NT);
+  } else {
+    CHECK(view(args) != 0);
+    CHECK(stderr_has("ffmpeg is not installed"));
+  }
+
   /* bad input: exit 2 and a message naming the problem */
   snprintf(args, sizeof args, "'%s/none.nc' --render '%s/x.png'", dir, dir);
   CHECK(view(args) == 2);
