@@ -3,6 +3,7 @@
  * threads), with one progress display, then writes the comparison. */
 #include <errno.h>
 #include <math.h>
+#include <omp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -156,6 +157,11 @@ int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
   int *failed = calloc((size_t)n, sizeof *failed), *state = calloc((size_t)n, sizeof *state);
   float *frac = calloc((size_t)n, sizeof *frac);
   pid_t *pid = calloc((size_t)n, sizeof *pid);
+  /* The children are forked from this process, and a thread pool does not
+   * survive fork (a child would wait forever on threads it does not have):
+   * so this process starts none. GDAL's warps take their thread count from
+   * OpenMP; each child sets its own count afresh. */
+  omp_set_num_threads(1);
   /* Prepare every variant first: a bad variant is reported at once. */
   for (int k = 0; k < n; k++) {
     if (ct_batch_prepare(&b, k, &text[k], &err)) {

@@ -155,6 +155,7 @@ typedef struct ct__flood_model {
   int nbands;
   float *bands;         /* nbands x ncells, m s-1 */
   double band_interval; /* s */
+  double band_t0;       /* start of band 0, s from the run start */
   int band_now;
   float *rain_cell;     /* work array, ncells */
   double gauge_t;       /* start of the interval the cell rain is for */

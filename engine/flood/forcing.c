@@ -5,10 +5,13 @@
  * cells) and urban drain inlets (capacity per cell, to a sink or an outfall).
  * Rates in the scenario are mm/h; inside everything is m/s. */
 #include <ctype.h>
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gdal.h>
 
 #include "flood/flood_internal.h"
 
@@ -258,83 +261,450 @@ static int read_gauges(ct__flood_model *m, const ct_entry *e, ct_error *err) {
   return CT_OK;
 }
 
-/* rain = stack:FILE [FILE ...]: every band of every file in order, each
- * covering rain.interval (default 1h) from the start; mm/h. After the last
- * band no rain. */
-static int read_stack(ct__flood_model *m, const ct_entry *e, ct_error *err) {
+/* --- rain: a stack of forecast rasters (the IOC's rain forecast) --- */
+
+/* One band of the stack: its file, band number and valid start time (Unix
+ * time, NaN when neither the file name nor the metadata give one). */
+typedef struct stack_band {
+  int file, band;
+  double t;
+  int off; /* UTC offset of the time as written, for messages */
+} stack_band;
+
+static const char *base_name(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+static int ndigits(const char *p, int n) {
+  for (int k = 0; k < n; k++)
+    if (!isdigit((unsigned char)p[k])) return 0;
+  return 1;
+}
+
+/* A time stamp in a file name: YYYYMMDDTHHMM[SS] or YYYY-MM-DDTHH:MM[:SS],
+ * then Z, +HH, +HHMM or +HH:MM. 1: found (t, off); 0: none; -1: a stamp
+ * without an offset (local time of an unknown zone: ambiguous). */
+static int name_stamp(const char *name, double *t, int *off, char *stamp,
+                      size_t nstamp) {
+  for (const char *p = name; *p; p++) {
+    if (p > name && isdigit((unsigned char)p[-1])) continue;
+    int Y, M, D, h, mi, s = 0;
+    const char *q;
+    if (ndigits(p, 4) && p[4] == '-' && ndigits(p + 5, 2) && p[7] == '-' &&
+        ndigits(p + 8, 2) && (p[10] == 'T' || p[10] == 't') &&
+        ndigits(p + 11, 2) && p[13] == ':' && ndigits(p + 14, 2)) {
+      sscanf(p, "%4d-%2d-%2d", &Y, &M, &D);
+      sscanf(p + 11, "%2d:%2d", &h, &mi);
+      q = p + 16;
+      if (q[0] == ':' && ndigits(q + 1, 2)) {
+        sscanf(q + 1, "%2d", &s);
+        q += 3;
+      }
+    } else if (ndigits(p, 8) && (p[8] == 'T' || p[8] == 't') &&
+               ndigits(p + 9, 4)) {
+      sscanf(p, "%4d%2d%2d", &Y, &M, &D);
+      sscanf(p + 9, "%2d%2d", &h, &mi);
+      q = p + 13;
+      if (ndigits(q, 2)) {
+        sscanf(q, "%2d", &s);
+        q += 2;
+      }
+    } else {
+      continue;
+    }
+    snprintf(stamp, nstamp, "%.*s", (int)(q - p), p);
+    int oh = 0, om = 0, sign = 1;
+    if (*q == 'Z' || *q == 'z') {
+      /* UTC */
+    } else if ((*q == '+' || *q == '-') && ndigits(q + 1, 2)) {
+      sign = *q == '-' ? -1 : 1;
+      sscanf(q + 1, "%2d", &oh);
+      const char *r = q + 3;
+      if (*r == ':') r++;
+      if (ndigits(r, 2)) sscanf(r, "%2d", &om);
+    } else {
+      return -1;
+    }
+    char iso[64];
+    snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", Y,
+             M, D, h, mi, s, sign < 0 ? '-' : '+', oh, om);
+    if (ct_parse_iso8601(iso, t, off) != 0) return -1;
+    return 1;
+  }
+  return 0;
+}
+
+/* CF time units "hours since 2026-09-15 00:00:00" (seconds, minutes, hours,
+ * days; the reference in UTC unless it carries an offset, as CF says). 0 ok,
+ * and the scale to seconds and the reference Unix time. */
+static int cf_units(const char *u, double *scale, double *t0) {
+  char unit[32];
+  int n = 0;
+  if (sscanf(u, " %31s since %n", unit, &n) != 1 || n == 0) return -1;
+  if (!strcmp(unit, "seconds") || !strcmp(unit, "second") ||
+      !strcmp(unit, "s"))
+    *scale = 1;
+  else if (!strcmp(unit, "minutes") || !strcmp(unit, "minute") ||
+           !strcmp(unit, "min"))
+    *scale = 60;
+  else if (!strcmp(unit, "hours") || !strcmp(unit, "hour") ||
+           !strcmp(unit, "h"))
+    *scale = 3600;
+  else if (!strcmp(unit, "days") || !strcmp(unit, "day") || !strcmp(unit, "d"))
+    *scale = 86400;
+  else
+    return -1;
+  const char *p = u + n;
+  int Y, M, D, h = 0, mi = 0, k = 0;
+  double s = 0;
+  if (sscanf(p, "%d-%d-%d%n", &Y, &M, &D, &k) != 3) return -1;
+  p += k;
+  if (*p == ' ' || *p == 'T') {
+    k = 0;
+    if (sscanf(p + 1, "%d:%d%n", &h, &mi, &k) == 2) {
+      p += 1 + k;
+      if (*p == ':') {
+        k = 0;
+        if (sscanf(p + 1, "%lf%n", &s, &k) != 1) return -1;
+        p += 1 + k;
+      }
+    }
+  }
+  while (*p == ' ') p++;
+  int sign = 1, oh = 0, om = 0;
+  if (*p == '+' || *p == '-') {
+    sign = *p == '-' ? -1 : 1;
+    if (sscanf(p + 1, "%2d", &oh) != 1) return -1;
+    p += 3;
+    if (*p == ':') p++;
+    if (isdigit((unsigned char)*p)) sscanf(p, "%2d", &om);
+  } else if (*p && *p != 'Z' && strncmp(p, "UTC", 3) != 0) {
+    return -1;
+  }
+  char iso[64];
+  int off;
+  snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:00%c%02d:%02d", Y, M, D,
+           h, mi, sign < 0 ? '-' : '+', oh, om);
+  if (ct_parse_iso8601(iso, t0, &off) != 0) return -1;
+  *t0 += s;
+  return 0;
+}
+
+/* Times of the bands of one file: the name's stamp, else the netCDF time
+ * coordinate (band metadata NETCDF_DIM_time in the units of time#units).
+ * GeoTIFF's TIFFTAG_DATETIME is local time without a zone: not used. */
+static int file_times(const ct__flood_model *m, const ct_entry *e,
+                      const char *path, int file, stack_band **bands,
+                      int *nb, int *cap, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
-  const ct_grid *g = m->env->grid;
-  int rc = ct_scenario_duration(sc, "flood", "rain.interval", 3600.0,
-                                &m->band_interval, err);
-  if (rc) return rc;
-  if (!(m->band_interval > 0))
-    return ct_scenario_error(sc, ct_scenario_entry(sc, "flood",
-                                                   "rain.interval"),
-                             CT_EINVAL, err, "expected a positive duration");
+  GDALAllRegister();
+  GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+  if (!ds)
+    return ct_scenario_error(sc, e, CT_ENOENT, err,
+                             "forecast stack: cannot open raster '%s'", path);
+  int n = GDALGetRasterCount(ds);
+  double ts;
+  int off = m->env->utc_offset_s;
+  char stamp[64];
+  int named = name_stamp(base_name(path), &ts, &off, stamp, sizeof stamp);
+  const char *units = GDALGetMetadataItem(ds, "time#units", NULL);
+  double scale = 0, t0 = 0;
+  int have_units = units && cf_units(units, &scale, &t0) == 0;
+  int rc = CT_OK;
+  if (named < 0)
+    rc = ct_scenario_error(sc, e, CT_EINVAL, err,
+                           "forecast stack: %s: the time '%s' in the name has "
+                           "no UTC offset (add Z or +HH:MM): ambiguous",
+                           path, stamp);
+  if (!rc && n < 1)
+    rc = ct_scenario_error(sc, e, CT_EINVAL, err,
+                           "forecast stack: %s has no raster band", path);
+  if (!rc && *nb + n > *cap) {
+    int nc = (*nb + n) * 2;
+    stack_band *q = realloc(*bands, (size_t)nc * sizeof *q);
+    if (!q) rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory");
+    else {
+      *bands = q;
+      *cap = nc;
+    }
+  }
+  for (int b = 1; !rc && b <= n; b++) {
+    stack_band *s = &(*bands)[(*nb)++];
+    s->file = file;
+    s->band = b;
+    s->t = NAN;
+    s->off = off;
+    const char *v = NULL;
+    if (have_units) {
+      GDALRasterBandH h = GDALGetRasterBand(ds, b);
+      v = h ? GDALGetMetadataItem(h, "NETCDF_DIM_time", NULL) : NULL;
+    }
+    double tv;
+    if (v && ct_parse_double(v, &tv) == 0 && !(named > 0 && n == 1)) {
+      s->t = t0 + tv * scale;
+    } else if (named > 0) {
+      if (n > 1)
+        rc = ct_scenario_error(sc, e, CT_EINVAL, err,
+                               "forecast stack: %s has %d bands but one time "
+                               "(in its name) and no netCDF time "
+                               "coordinate: split it into one file per time",
+                               path, n);
+      s->t = ts;
+    }
+  }
+  GDALClose(ds);
+  return rc;
+}
+
+static int cmp_band(const void *a, const void *b) {
+  const stack_band *x = a, *y = b;
+  if (x->t < y->t) return -1;
+  if (x->t > y->t) return 1;
+  if (x->file != y->file) return x->file < y->file ? -1 : 1;
+  return (x->band > y->band) - (x->band < y->band);
+}
+
+/* "FILE" or "FILE band B" for messages. */
+static void band_label(char *buf, size_t n, char *const *files,
+                       const stack_band *s) {
+  int multi = s->band > 1;
+  snprintf(buf, n, "%s%s", base_name(files[s->file]), multi ? " band " : "");
+  if (multi) snprintf(buf + strlen(buf), n - strlen(buf), "%d", s->band);
+}
+
+static void iso_local(double t, int off, char *buf, size_t n) {
+  ct_format_local(t, off, buf, n);
+  char *sp = strchr(buf, ' ');
+  if (sp) *sp = 'T';
+}
+
+/* The stack's times: a constant step, none missing, none twice. */
+static int check_times(ct__flood_model *m, const ct_entry *e,
+                       const ct_entry *ei, char *const *files,
+                       stack_band *bs, int nb, ct_error *err) {
+  const ct_scenario *sc = m->env->sc;
+  int timed = 0;
+  for (int k = 0; k < nb; k++) timed += !isnan(bs[k].t);
+  if (timed == 0) { /* band k at k * rain.interval from the start */
+    m->band_t0 = 0.0;
+    return CT_OK;
+  }
+  for (int k = 0; k < nb; k++)
+    if (isnan(bs[k].t))
+      return ct_scenario_error(sc, e, CT_EINVAL, err,
+                               "forecast stack: %s band %d has no time (in "
+                               "its name or netCDF metadata) while other "
+                               "files have one",
+                               files[bs[k].file], bs[k].band);
+  qsort(bs, (size_t)nb, sizeof *bs, cmp_band);
+  char a[512], b[512], tm[64];
+  for (int k = 1; k < nb; k++)
+    if (bs[k].t - bs[k - 1].t < 1.0) {
+      band_label(a, sizeof a, files, &bs[k - 1]);
+      band_label(b, sizeof b, files, &bs[k]);
+      iso_local(bs[k].t, bs[k - 1].off, tm, sizeof tm);
+      return ct_scenario_error(sc, e, CT_EINVAL, err,
+                               "forecast stack: %s and %s are both for %s",
+                               a, b, tm);
+    }
+  /* The step: rain.interval when given, else the smallest spacing. */
+  double step = m->band_interval;
+  if (!ei && nb > 1) {
+    step = INFINITY;
+    for (int k = 1; k < nb; k++) step = fmin(step, bs[k].t - bs[k - 1].t);
+  }
+  for (int k = 1; k < nb; k++) {
+    double gap = bs[k].t - bs[k - 1].t;
+    if (fabs(gap - step) <= 1.0) continue;
+    double r = gap / step;
+    band_label(a, sizeof a, files, &bs[k - 1]);
+    band_label(b, sizeof b, files, &bs[k]);
+    if (r > 1.5 && fabs(gap - floor(r + 0.5) * step) <= 1.0) {
+      iso_local(bs[k - 1].t + step, bs[k - 1].off, tm, sizeof tm);
+      return ct_scenario_error(sc, e, CT_EINVAL, err,
+                               "forecast stack: no rain for %s between %s "
+                               "and %s (a step of %g s)",
+                               tm, a, b, step);
+    }
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "forecast stack: %g s between %s and %s, not "
+                             "the step of %g s%s",
+                             gap, a, b, step,
+                             ei ? " (rain.interval)" : "");
+  }
+  m->band_interval = step;
+  m->band_t0 = bs[0].t - m->env->start_unix;
+  if (m->band_t0 + nb * step <= 0 ||
+      (m->env->duration > 0 && m->band_t0 >= m->env->duration))
+    ct_warn(m->env, "%s:%d: [flood] rain: the forecast stack does not "
+            "overlap the run: no rain", sc->path, e->line);
+  return CT_OK;
+}
+
+/* Expands the list of rain = stack:FILE [FILE ...] (globs sorted) into
+ * resolved paths. */
+static int stack_files(const ct__flood_model *m, const ct_entry *e,
+                       char ***out, int *nout, ct_error *err) {
+  const ct_scenario *sc = m->env->sc;
   char *list = strdup(e->value + 6);
   if (!list) return ct_error_set(err, CT_ENOMEM, "flood: out of memory");
-  size_t n = ct_grid_ncells(g);
+  char **files = NULL;
+  int n = 0, rc = CT_OK;
   char *save = NULL;
   for (char *tok = strtok_r(list, " \t", &save); tok && !rc;
        tok = strtok_r(NULL, " \t", &save)) {
     char *path = ct_scenario_resolve(sc, tok);
-    int nb = 0;
-    double ext[4];
-    rc = path ? ct_raster_probe(path, NULL, g, &nb, ext, err)
-              : ct_error_set(err, CT_ENOMEM, "flood: out of memory");
-    if (rc) {
-      rc = ct_error_prefix(err, "%s:%d: [flood] rain", sc->path, e->line);
-      free(path);
+    if (!path) {
+      rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory");
       break;
     }
-    float *nbnd = realloc(m->bands, (size_t)(m->nbands + nb) * n * sizeof(float));
-    if (!nbnd) {
-      free(path);
-      rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory for the rain "
-                        "stack");
-      break;
-    }
-    m->bands = nbnd;
-    for (int b = 1; b <= nb && !rc; b++) {
-      ct_raster_opts o;
-      memset(&o, 0, sizeof o);
-      o.resample = CT_RESAMPLE_BILINEAR;
-      o.band = b;
-      o.name = "rain";
-      float *dst = m->bands + (size_t)m->nbands * n;
-      rc = ct_raster_warp(path, g, &o, dst, err);
-      if (rc) {
-        rc = ct_error_prefix(err, "%s:%d: [flood] rain", sc->path, e->line);
+    glob_t gl;
+    memset(&gl, 0, sizeof gl);
+    int pattern = strpbrk(tok, "*?[") != NULL;
+    size_t nm = 1;
+    if (pattern) {
+      int g = glob(path, 0, NULL, &gl);
+      if (g != 0 || gl.gl_pathc == 0) {
+        rc = ct_scenario_error(sc, e, CT_ENOENT, err,
+                               "forecast stack: no file matches '%s'", path);
+        globfree(&gl);
+        free(path);
         break;
       }
-      int holes = 0;
-      for (size_t k = 0; k < n; k++) {
-        if (isnan(dst[k])) {
-          holes = 1;
-          dst[k] = 0.0f;
-        } else if (!(dst[k] >= 0) || !isfinite(dst[k])) {
-          rc = ct_scenario_error(sc, e, CT_EINVAL, err,
-                                 "%s band %d: rain rate %g mm/h at cell "
-                                 "(%zu, %zu) must be >= 0",
-                                 path, b, (double)dst[k], k % (size_t)g->nx,
-                                 k / (size_t)g->nx);
-          break;
-        }
-        dst[k] = (float)(dst[k] * MMH);
-      }
-      if (holes)
-        ct_warn(m->env, "%s band %d does not cover the whole domain: no rain "
-                "taken where it has no data", path, b);
-      m->nbands++;
+      nm = gl.gl_pathc;
     }
+    char **nf = realloc(files, ((size_t)n + nm) * sizeof *nf);
+    if (!nf) rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory");
+    else files = nf;
+    for (size_t k = 0; !rc && k < nm; k++) {
+      files[n] = strdup(pattern ? gl.gl_pathv[k] : path);
+      if (!files[n]) rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory");
+      else n++;
+    }
+    if (pattern) globfree(&gl);
     free(path);
   }
   free(list);
-  if (!rc && m->nbands == 0)
+  if (!rc && n == 0)
     rc = ct_scenario_error(sc, e, CT_EINVAL, err,
                            "expected stack:FILE [FILE ...]");
+  *out = files;
+  *nout = n;
+  return rc;
+}
+
+/* rain = stack:FILE [FILE ...]: forecast rain rasters in mm/h, in any CRS,
+ * warped onto the grid. Each band's valid start time comes from the file
+ * name, else the netCDF time coordinate, else band k is at k * rain.interval
+ * from the start. Band k covers [t_k, t_k + step); no rain after the last. */
+static int read_stack(ct__flood_model *m, const ct_entry *e, ct_error *err) {
+  const ct_scenario *sc = m->env->sc;
+  const ct_grid *g = m->env->grid;
+  const ct_entry *ei = ct_scenario_entry(sc, "flood", "rain.interval");
+  /* rain.crs: for rasters without georeferencing of their own (a netCDF
+   * cube on lat/lon coordinates without a grid_mapping). */
+  const ct_entry *ec = ct_scenario_entry(sc, "flood", "rain.crs");
+  int rc = ct_scenario_duration(sc, "flood", "rain.interval", 3600.0,
+                                &m->band_interval, err);
+  if (rc) return rc;
+  if (!(m->band_interval > 0))
+    return ct_scenario_error(sc, ei, CT_EINVAL, err,
+                             "expected a positive duration");
+  char **files = NULL;
+  int nfiles = 0, nb = 0, cap = 0;
+  stack_band *bs = NULL;
+  rc = stack_files(m, e, &files, &nfiles, err);
+  for (int f = 0; !rc && f < nfiles; f++)
+    rc = file_times(m, e, files[f], f, &bs, &nb, &cap, err);
+  if (!rc) rc = check_times(m, e, ei, files, bs, nb, err);
+  size_t n = ct_grid_ncells(g);
+  if (!rc) {
+    m->bands = malloc((size_t)nb * n * sizeof(float));
+    m->rain_cell = malloc(n * sizeof(float));
+    if (!m->bands || !m->rain_cell)
+      rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory for the rain "
+                        "stack");
+  }
+  for (int k = 0; !rc && k < nb; k++) {
+    const char *path = files[bs[k].file];
+    int b = bs[k].band;
+    ct_raster_opts o;
+    memset(&o, 0, sizeof o);
+    o.resample = CT_RESAMPLE_BILINEAR;
+    o.band = b;
+    o.name = "rain";
+    o.crs = ec ? ec->value : NULL;
+    float *dst = m->bands + (size_t)k * n;
+    rc = ct_raster_warp(path, g, &o, dst, err);
+    if (rc) {
+      rc = ct_error_prefix(err, "%s:%d: [flood] %s", sc->path,
+                           ec ? ec->line : e->line, ec ? "rain.crs" : "rain");
+      break;
+    }
+    int holes = 0;
+    for (size_t c = 0; c < n; c++) {
+      if (isnan(dst[c])) {
+        holes = 1;
+        dst[c] = 0.0f;
+      } else if (!(dst[c] >= 0) || !isfinite(dst[c])) {
+        rc = ct_scenario_error(sc, e, CT_EINVAL, err,
+                               "%s band %d: rain rate %g mm/h at cell "
+                               "(%zu, %zu) must be >= 0",
+                               path, b, (double)dst[c], c % (size_t)g->nx,
+                               c / (size_t)g->nx);
+        break;
+      }
+      dst[c] = (float)(dst[c] * MMH);
+    }
+    if (holes)
+      ct_warn(m->env, "%s band %d does not cover the whole domain: no rain "
+              "taken where it has no data", path, b);
+    m->nbands++;
+  }
+  for (int f = 0; f < nfiles; f++) free(files[f]);
+  free(files);
+  free(bs);
   m->band_now = -1;
   return rc;
+}
+
+/* The stack's exact mean rate over [t, t + dt]: one band when the step lies
+ * within it, else the bands weighted by their overlap, so the rain volume is
+ * the stack's whatever the steps. */
+static int stack_rain(ct__flood_model *m, double t, double dt, ct_error *err) {
+  size_t n = ct_grid_ncells(m->env->grid);
+  double s = m->band_interval, t0 = m->band_t0, t1 = t + dt;
+  long ka = (long)floor((t - t0) / s), kb = (long)floor((t1 - t0) / s);
+  if (ka < 0) ka = 0;
+  if (kb > m->nbands - 1) kb = m->nbands - 1;
+  int nin = 0;
+  long kin = -1;
+  double win = 0;
+  for (long k = ka; k <= kb; k++) {
+    double a = fmax(t, t0 + (double)k * s);
+    double b = fmin(t1, t0 + (double)(k + 1) * s);
+    if (b - a <= 1e-9 * dt) continue;
+    nin++;
+    kin = k;
+    win = (b - a) / dt;
+  }
+  int want = nin == 0 ? -2 : (nin == 1 && win >= 1.0 - 1e-12) ? (int)kin : -3;
+  if (want == m->band_now && want != -3) return CT_OK;
+  m->band_now = want;
+  if (want == -2) return ct_flood_set_rain(m->sim, 0.0, NULL, err);
+  if (want >= 0)
+    return ct_flood_set_rain(m->sim, 0.0, m->bands + (size_t)want * n, err);
+  for (size_t c = 0; c < n; c++) m->rain_cell[c] = 0.0f;
+  for (long k = ka; k <= kb; k++) {
+    double a = fmax(t, t0 + (double)k * s);
+    double b = fmin(t1, t0 + (double)(k + 1) * s);
+    if (b - a <= 1e-9 * dt) continue;
+    float w = (float)((b - a) / dt);
+    const float *band = m->bands + (size_t)k * n;
+    for (size_t c = 0; c < n; c++) m->rain_cell[c] += w * band[c];
+  }
+  return ct_flood_set_rain(m->sim, 0.0, m->rain_cell, err);
 }
 
 static int init_rain(ct__flood_model *m, ct_error *err) {
@@ -533,7 +903,7 @@ static double green_ampt_rate(double ks, double a, double F0, double dt) {
 int ct__flood_forcing_init(ct__flood_model *m, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
   static const char *const rain_extra[] = {"gauges", "method", "interval",
-                                           NULL};
+                                           "crs", NULL};
   static const char *const drain_extra[] = {"outfall", NULL};
   int rc;
   if ((rc = check_family(sc, "rain", rain_extra, err))) return rc;
@@ -571,14 +941,7 @@ int ct__flood_forcing_update(ct__flood_model *m, double t, double dt,
     }
     rc = ct_flood_set_rain(m->sim, 0.0, m->rain_cell, err);
   } else if (m->rain_mode == RAIN_STACK) {
-    int b = (int)floor((t + 0.5 * dt) / m->band_interval);
-    if (b >= m->nbands) b = -2; /* past the forecast: dry */
-    if (b != m->band_now) {
-      m->band_now = b;
-      rc = b >= 0 ? ct_flood_set_rain(m->sim, 0.0, m->bands + (size_t)b * n,
-                                      err)
-                  : ct_flood_set_rain(m->sim, 0.0, NULL, err);
-    }
+    rc = stack_rain(m, t, dt, err);
   }
   if (rc) return rc;
   if ((m->inf_mode == INF_HORTON || m->inf_mode == INF_GREEN_AMPT) &&
