@@ -66,6 +66,7 @@ static int run_child(const ct_batch *b, int k, const char *text, int fd,
   ct_batch_dir(b, k, path, sizeof path);
   strncat(path, "/log.txt", sizeof path - strlen(path) - 1);
   if (!freopen(path, "w", stderr)) return 1;
+  setvbuf(stderr, NULL, _IOLBF, 0); /* the child leaves by _exit: no flush */
   child_ctx c = {fd, k, -1};
   char out[4300];
   ct_batch_run_path(b, k, out, sizeof out);

@@ -54,7 +54,8 @@ int ct_demo_make(const char *dir, ct_error *err) {
     if (!(rc = ct__write_rasters(&c, data, err)) &&
         !(rc = ct__write_vectors(&c, data, err)) &&
         !(rc = ct__write_forcing(&c, data, err)))
-      rc = ct__write_scenarios(&c, dir, err);
+      if (!(rc = ct__write_scenarios(&c, dir, err)))
+        rc = ct__write_forecast(dir, err);
   }
   CPLPopErrorHandler();
   ct__city_free(&c);

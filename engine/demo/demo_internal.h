@@ -141,6 +141,9 @@ int ct__write_rasters(const ct__city *c, const char *datadir, ct_error *err);
 int ct__write_vectors(const ct__city *c, const char *datadir, ct_error *err);
 int ct__write_forcing(const ct__city *c, const char *datadir, ct_error *err);
 int ct__write_scenarios(const ct__city *c, const char *dir, ct_error *err);
+/* The rain forecast rasters (data/forecast/) and demo_forecast.ini, made
+ * from demo.ini (forecast.c). */
+int ct__write_forecast(const char *dir, ct_error *err);
 
 /* Rain intensity of the design storm [mm/h] t_storm seconds after it
  * starts (before the series is scaled to the exact depth); r: the share of

@@ -148,7 +148,11 @@ int ct_batch_load(ct_batch *b, const char *path, ct_error *err) {
   if (rc) return rc;
   b->path = strdup(path);
   const char *slash = strrchr(path, '/');
-  b->dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+  /* Absolute: the variants' edited layers are named in scenario text that
+   * resolves relative paths against the base scenario's folder instead. */
+  char *folder = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+  b->dir = folder ? realpath(folder[0] ? folder : "/", NULL) : NULL;
+  free(folder);
   const ct_section *bs = NULL;
   b->var = calloc((size_t)b->nsec + 1, sizeof *b->var);
   if (!b->var || !b->dir || !b->path) {

@@ -67,6 +67,7 @@ int main(void) {
   CHECK(sh("%s demo --dir %s/demo > /dev/null", CT_CLI, dir) == 0);
   CHECK(sh("%s check %s/demo/demo.ini > /dev/null", CT_CLI, dir) == 0);
   CHECK(sh("%s check %s/demo/demo_short.ini > /dev/null", CT_CLI, dir) == 0);
+  CHECK(sh("%s check %s/demo/demo_forecast.ini > /dev/null", CT_CLI, dir) == 0);
   char path[4096], src[4096];
   snprintf(src, sizeof src, "%s/demo/demo_short.ini", dir);
   snprintf(path, sizeof path, "%s/demo/cut.ini", dir);

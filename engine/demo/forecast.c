@@ -1,0 +1,113 @@
+/* forecast.c - the demo's "IOC forecast": the design storm as hourly rain
+ * rasters in WGS 84 (as an operations centre would send them: another CRS,
+ * coarser cells, the time in each file's name), and demo_forecast.ini, the
+ * demo driven by them instead of the uniform rain series. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <ogr_srs_api.h>
+
+#include "demo/demo_internal.h"
+
+/* Lon/lat box holding the city (UTM 48N 680-692 km E, 1186-1196 km N). */
+#define FC_LON0 106.62
+#define FC_LAT1 10.83
+#define FC_STEP 0.01     /* [deg], about 1.1 km */
+#define FC_NX 18
+#define FC_NY 14
+#define FC_HOURS 6
+
+/* Hourly mean of the design storm over [t0, t0 + 1 h] (s from the run's
+ * 14:00 start) [mm/h], by the midpoint rule on 10 s steps. */
+static double hour_mean(double t0) {
+  double sum = 0;
+  for (int k = 0; k < 360; k++) {
+    double t = t0 + 10.0 * k + 5.0 - 3600.0; /* the storm starts at 15:00 */
+    sum += ct__chicago(t, 7200.0, 0.4);
+  }
+  return sum / 360;
+}
+
+static int write_band(const char *path, const float *v, ct_error *err) {
+  GDALDriverH drv = GDALGetDriverByName("GTiff");
+  GDALDatasetH ds = drv ? GDALCreate(drv, path, FC_NX, FC_NY, 1, GDT_Float32, NULL)
+                        : NULL;
+  if (!ds)
+    return ct_error_set(err, CT_EIO, "demo: cannot create '%s': %s", path,
+                        CPLGetLastErrorMsg());
+  double gt[6] = {FC_LON0, FC_STEP, 0, FC_LAT1, 0, -FC_STEP};
+  GDALSetGeoTransform(ds, gt);
+  OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+  OSRImportFromEPSG(srs, 4326);
+  char *wkt = NULL;
+  OSRExportToWkt(srs, &wkt);
+  GDALSetProjection(ds, wkt);
+  CPLFree(wkt);
+  OSRDestroySpatialReference(srs);
+  GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+  GDALSetRasterUnitType(b, "mm h-1");
+  GDALSetDescription(b, "forecast rain rate");
+  CPLErr e = GDALRasterIO(b, GF_Write, 0, 0, FC_NX, FC_NY, (void *)v, FC_NX,
+                          FC_NY, GDT_Float32, 0, 0);
+  GDALClose(ds);
+  if (e != CE_None)
+    return ct_error_set(err, CT_EIO, "demo: cannot write '%s'", path);
+  return CT_OK;
+}
+
+int ct__write_forecast(const char *dir, ct_error *err) {
+  char fdir[4096], path[4200];
+  snprintf(fdir, sizeof fdir, "%s/data/forecast", dir);
+  if (mkdir(fdir, 0777) != 0 && errno != EEXIST)
+    return ct_error_set(err, CT_EIO, "demo: cannot create '%s': %s", fdir,
+                        strerror(errno));
+  float v[FC_NX * FC_NY];
+  for (int h = 0; h < FC_HOURS; h++) {
+    double mean = hour_mean(3600.0 * h);
+    /* A storm cell heavier over the south-west, lighter to the north-east:
+     * a factor 1.3 to 0.7 across the box, whose mean over it is 1. */
+    for (int j = 0; j < FC_NY; j++)
+      for (int i = 0; i < FC_NX; i++) {
+        double s = (double)i / (FC_NX - 1) - (double)j / (FC_NY - 1);
+        v[j * FC_NX + i] = (float)(mean * (1.0 - 0.3 * s));
+      }
+    snprintf(path, sizeof path, "%s/rain_20260915T%02d00+0700.tif", fdir, 14 + h);
+    int rc = write_band(path, v, err);
+    if (rc) return rc;
+  }
+  /* demo_forecast.ini: demo.ini with the forecast as its rain. */
+  snprintf(path, sizeof path, "%s/demo.ini", dir);
+  FILE *in = fopen(path, "r");
+  snprintf(path, sizeof path, "%s/demo_forecast.ini", dir);
+  FILE *out = fopen(path, "w");
+  if (!in || !out) {
+    if (in) fclose(in);
+    if (out) fclose(out);
+    return ct_error_set(err, CT_EIO, "demo: cannot write '%s'", path);
+  }
+  char line[1024];
+  fputs("# demo_forecast.ini - the demo city driven by the operations centre's\n"
+        "# rain forecast: hourly rasters in WGS 84 (data/forecast/), the\n"
+        "# time of each in its file name, warped onto the city's grid.\n",
+        out);
+  while (fgets(line, sizeof line, in)) {
+    if (!strncmp(line, "name ", 5))
+      snprintf(line, sizeof line, "name     = Demo city: storm from the IOC's rain forecast\n");
+    else if (!strncmp(line, "rain ", 5))
+      snprintf(line, sizeof line, "rain           = stack:data/forecast/rain_*.tif\n");
+    else if (!strncmp(line, "file ", 5))
+      snprintf(line, sizeof line, "file     = out/demo_forecast.nc\n");
+    fputs(line, out);
+  }
+  int bad = ferror(in) || ferror(out);
+  fclose(in);
+  if (fclose(out) != 0 || bad)
+    return ct_error_set(err, CT_EIO, "demo: cannot write '%s'", path);
+  return CT_OK;
+}
