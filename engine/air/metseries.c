@@ -18,18 +18,6 @@ static char *trim(char *s) {
   return s;
 }
 
-static int split(char *line, char **f, int nmax) {
-  int n = 0;
-  char *p = line;
-  while (n < nmax) {
-    char *c = strchr(p, ',');
-    if (c) *c = 0;
-    f[n++] = trim(p);
-    if (!c) break;
-    p = c + 1;
-  }
-  return n;
-}
 
 int ct_air_met_read(const char *path, double start_unix, ct_air_metrow **rows,
                     int *n, ct_error *err) {
@@ -45,7 +33,7 @@ int ct_air_met_read(const char *path, double start_unix, ct_air_metrow **rows,
     return ct_error_set(err, CT_EFORMAT, "%s:1: empty file, expected a header "
                         "time,wind_speed,wind_dir,stability,mixing_height", path);
   }
-  int nf = split(line, f, 32);
+  int nf = ct_csv_split(line, f, 32);
   int c_t = -1, c_s = -1, c_d = -1, c_cls = -1, c_L = -1, c_h = -1, c_sth = -1;
   for (int k = 0; k < nf; k++) {
     if (!strcmp(f[k], "time")) c_t = k;
@@ -72,7 +60,7 @@ int ct_air_met_read(const char *path, double start_unix, ct_air_metrow **rows,
   while (fgets(line, sizeof line, fp)) {
     lineno++;
     if (!*trim(line)) continue;
-    nf = split(line, f, 32);
+    nf = ct_csv_split(line, f, 32);
     int need = c_t;
     if (c_s > need) need = c_s;
     if (c_d > need) need = c_d;

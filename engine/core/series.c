@@ -9,19 +9,21 @@
 
 #include "citytwin/util.h"
 
-/* Splits line in place at commas; trims blanks. Returns the field count. */
-static int split(char *line, char **f, int maxf) {
+int ct_csv_split(char *line, char **f, int max) {
   int n = 0;
   char *p = line;
-  for (;;) {
-    while (*p == ' ' || *p == '\t') p++;
-    if (n < maxf) f[n] = p;
-    n++;
+  while (n < max) {
     char *c = strchr(p, ',');
-    char *end = c ? c : p + strlen(p);
-    char *e = end;
+    if (c) *c = '\0';
+    while (*p == ' ' || *p == '\t') p++;
+    char *e = p + strlen(p);
     while (e > p && isspace((unsigned char)e[-1])) e--;
     *e = '\0';
+    if (e - p >= 2 && p[0] == '"' && e[-1] == '"') { /* "quoted" */
+      e[-1] = '\0';
+      p++;
+    }
+    f[n++] = p;
     if (!c) break;
     p = c + 1;
   }
@@ -48,7 +50,7 @@ int ct_series_read(ct_series *s, const char *path, double start_unix,
                         "%s: cannot open: %s", path, strerror(errno));
   s->path = strdup(path);
   char line[8192];
-  char *f[64];
+  char *f[65];
   int lineno = 0, cap = 0, rc = CT_OK;
   while (fgets(line, sizeof line, fp)) {
     lineno++;
@@ -61,7 +63,7 @@ int ct_series_read(ct_series *s, const char *path, double start_unix,
     char *p = line;
     while (isspace((unsigned char)*p)) p++;
     if (!*p || *p == '#') continue;
-    int n = split(p, f, 64);
+    int n = ct_csv_split(p, f, 65);
     if (n > 64) {
       rc = ct_error_set(err, CT_EINVAL, "%s:%d: more than 63 value columns",
                         path, lineno);

@@ -342,9 +342,9 @@ static char *doc_text(const doc *d) {
   ct_json_init(&buf);
   char line[8192];
   snprintf(line, sizeof line,
-           "# variant '%s' of %s, made by citytwin batch from %s\n"
+           "# variant '%s' of %s, made by citytwin batch\n"
            "# relative paths are relative to the base scenario's folder\n",
-           d->v->name, d->b->base, d->b->path);
+           d->v->name, d->b->base);
   ct_json_raw(&buf, NULL, line);
   for (int k = 0; k < d->nsec; k++) {
     snprintf(line, sizeof line, "\n[%s]\n", d->sec[k].name);

@@ -25,20 +25,6 @@ static char *trim(char *s) {
   return s;
 }
 
-/* Splits a CSV line in place (no embedded commas). */
-static int split(char *line, char **f, int max) {
-  int n = 0;
-  char *p = line;
-  while (n < max) {
-    char *c = strchr(p, ',');
-    if (c) *c = 0;
-    f[n++] = trim(p);
-    if (!c) break;
-    p = c + 1;
-  }
-  return n;
-}
-
 int ct__zones_load(ct_traffic *t, const ct_vector *v, const char *idcol,
                    ct__zones *z, ct_error *err) {
   memset(z, 0, sizeof *z);
@@ -151,7 +137,7 @@ int ct__od_read(ct_traffic *t, const char *path, const ct__zones *z,
     char *s = trim(line);
     if (!*s || *s == '#') continue;
     if (co < 0 && cd < 0 && nf == 0) {
-      nf = split(s, f, 32);
+      nf = ct_csv_split(s, f, 32);
       for (int k = 0; k < nf; k++) {
         if (!strcmp(f[k], "origin")) co = k;
         else if (!strcmp(f[k], "destination")) cd = k;
@@ -170,7 +156,7 @@ int ct__od_read(ct_traffic *t, const char *path, const ct__zones *z,
       }
       continue;
     }
-    int n = split(s, f, 32);
+    int n = ct_csv_split(s, f, 32);
     if (n != nf) {
       rc = ct_error_set(err, CT_EFORMAT, "%s:%d: %d fields, expected %d", path,
                         lineno, n, nf);

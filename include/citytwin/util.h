@@ -19,6 +19,12 @@ int ct_parse_clock(const char *s, double *seconds);
 /* Strict number parse: the whole string must be a finite number. */
 int ct_parse_double(const char *s, double *v);
 
+/* Splits a CSV line in place at commas into at most max fields, each
+ * trimmed of blanks and of surrounding double quotes (no quoted commas).
+ * Returns the number of fields stored; a line with more than max leaves the
+ * rest unsplit, so ask for one more than allowed to detect it. */
+int ct_csv_split(char *line, char **fields, int max);
+
 /* A time series from CSV: header line, first column "time" (seconds from the
  * start, or ISO 8601 when start_unix is given), then value columns. Times
  * must be strictly increasing. */
