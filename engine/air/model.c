@@ -18,12 +18,13 @@ static const char *const keys[] = {
     "wind.v",       "stacks",      "area.*",      "background.*",
     "threshold.*",  "receptors",   "levels",      "top",
     "first_level",  "coarsen",     "kernel",      "wind",
-    NULL};
+    "emissions.scale", NULL};
 
 typedef struct air_model {
   const ct_env *env;
   ct_air *a;
   int ns, coarsen, fnx, fny;
+  double escale;  /* emissions.scale: every source x this (what-if runs) */
   size_t fnxy;
   double background[CT_AIR_MAXSPEC], threshold[CT_AIR_MAXSPEC];
   float *area[CT_AIR_MAXSPEC];        /* static area sources, coarse g/s */
@@ -238,6 +239,7 @@ static int load_stacks(air_model *m, const ct_scenario *sc, ct_error *err) {
                             "%s = '%s': the rate must be a number >= 0 (g/s)",
                             name, v->path, ft->fid, col, rs);
     }
+    for (int s = 0; s < m->ns; s++) rate[s] *= m->escale;
     int rc = ct_air_add_stack(m->a, ft->xy[0], ft->xy[1], h, rate, err);
     if (rc < 0)
       return ct_error_prefix(err, "layer '%s' (%s): feature %lld", name,
@@ -288,6 +290,8 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   ct_air_met_default(&m->met);
   if ((rc = load_species(m, &c, sc, err)) ||
       (rc = ct_scenario_int(sc, "air", "coarsen", 1, &m->coarsen, err)) ||
+      (rc = ct_scenario_double(sc, "air", "emissions.scale", 1.0, &m->escale,
+                               err)) ||
       (rc = ct_scenario_int(sc, "air", "levels", 12, &levels, err)) ||
       (rc = ct_scenario_double(sc, "air", "mixing_height", 1000.0, &h, err)) ||
       (rc = ct_scenario_double(sc, "air", "top", h, &top, err)) ||
@@ -308,6 +312,11 @@ static int init(void **self, const ct_env *env, ct_error *err) {
                                err)))
     goto fail;
   const ct_entry *e;
+  if (!(m->escale >= 0)) {
+    rc = ct_scenario_error(sc, ct_scenario_entry(sc, "air", "emissions.scale"),
+                           CT_EINVAL, err, "expected a factor >= 0");
+    goto fail;
+  }
   if (m->coarsen < 1 || m->coarsen > 64) {
     rc = ct_scenario_error(sc, ct_scenario_entry(sc, "air", "coarsen"),
                            CT_EINVAL, err, "expected an integer 1..64");
@@ -510,13 +519,15 @@ static int exchange(void *self, ct_fields *fields, double t, ct_error *err) {
     snprintf(name, sizeof name, "traffic.emission.%s",
              m->a->cfg.species[s].name);
     const ct_field *f = ct_fields_find(fields, name);
-    if (!f) continue;
-    for (int j = 0; j < m->fny; j++)
-      for (int i = 0; i < m->fnx; i++) {
-        float v = f->data[(size_t)j * m->fnx + i];
-        if (v > 0)
-          e[(size_t)(j / m->coarsen) * m->a->nx + i / m->coarsen] += v;
-      }
+    if (f)
+      for (int j = 0; j < m->fny; j++)
+        for (int i = 0; i < m->fnx; i++) {
+          float v = f->data[(size_t)j * m->fnx + i];
+          if (v > 0)
+            e[(size_t)(j / m->coarsen) * m->a->nx + i / m->coarsen] += v;
+        }
+    if (m->escale != 1.0)
+      for (size_t k = 0; k < m->a->nxy; k++) e[k] *= (float)m->escale;
   }
   return CT_OK;
 }

@@ -109,6 +109,26 @@ int main(void) {
     }
   }
 
+  /* emissions.scale (a what-if's "emissions x F"): twice the sources emit
+   * exactly twice the mass */
+  rc = run_case("scaled.ini", scenario("emissions.scale = 2\n"), &err, &res);
+  CHECK_OK(rc, &err);
+  if (!rc) {
+    FILE *fp = fopen(res.summary, "r");
+    static char js2[65536];
+    size_t n = fp ? fread(js2, 1, sizeof js2 - 1, fp) : 0;
+    if (fp) fclose(fp);
+    js2[n] = 0;
+    const char *pm = strstr(js2, "\"pm25\"");
+    const char *q = pm ? strstr(pm, "\"emitted_g\":") : NULL;
+    double em = 0;
+    if (q) sscanf(q + 12, "%lf", &em);
+    CHECK_NEAR(em, 2 * 2.5 * 2400.0, 1e-6);
+  }
+  CHECK(run_case("badscale.ini", scenario("emissions.scale = -1\n"), &err,
+                 &res) == CT_EINVAL &&
+        strstr(err.msg, "emissions.scale: expected a factor >= 0"));
+
   /* rasters: forecast wind (u, v), an area source, and a grid twice as
    * coarse as the domain's; ASCII grids in the domain CRS */
   {

@@ -113,7 +113,16 @@ int main(void) {
       "[variant drains_x3]\ndescription = three times the drains\n"
       "drains.scale = 3\n"
       "[variant tide_up]\ntide.offset = 0.3\n"
-      "[variant same]\ndescription = identical to the base\n");
+      "[variant same]\ndescription = identical to the base\n"
+      "[variant rain_x2]\nrain.scale = 2\n"
+      "[variant pond]\ndem.offset = -1\ndem.inside = pond.geojson\n");
+  /* a 100 m x 100 m pond up the valley, above the tide (UTM polygon) */
+  put("pond.geojson",
+      "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\","
+      "\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32648\"}},"
+      "\"features\":[{\"type\":\"Feature\",\"properties\":{},"
+      "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[680150,1185880],"
+      "[680250,1185880],[680250,1185980],[680150,1185980],[680150,1185880]]]}}]}\n");
   CHECK(sh("%s batch %s/whatif.ini -j 2 --quiet", CT_CLI, dir) == 0);
 
   /* The physics: more drains -> less flooded area; a higher tide -> more.
@@ -129,6 +138,18 @@ int main(void) {
   /* identical inputs, deterministic engine: identical numbers */
   CHECK(as == a0);
   CHECK(kpi("same", "flood.volume_error_rel") == kpi("base", "flood.volume_error_rel"));
+  /* twice the rain: exactly twice the rain volume (a constant rate) */
+  CHECK_NEAR(kpi("rain_x2", "flood.volumes_m3.rain"),
+             2 * kpi("base", "flood.volumes_m3.rain"),
+             1e-9 * kpi("base", "flood.volumes_m3.rain"));
+  /* a retention pond dug 1 m deep over 100 cells keeps the runoff it
+   * catches: more water stored at the end, less leaving by the tidal edge
+   * (each by more than 100 m3, i.e. 1 mm over the pond's 10 000 m2) */
+  const char *st = "flood.volumes_m3.storage_end", *of = "flood.volumes_m3.outflow";
+  fprintf(stderr, "storage at the end: base %g, pond %g m3; outflow: base %g, pond %g m3\n",
+          kpi("base", st), kpi("pond", st), kpi("base", of), kpi("pond", of));
+  CHECK(kpi("pond", st) > kpi("base", st) + 100);
+  CHECK(kpi("pond", of) < kpi("base", of) - 100);
   char path[4096];
   snprintf(path, sizeof path, "%s/out/kpis.csv", dir);
   CHECK(access(path, R_OK) == 0);
