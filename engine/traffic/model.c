@@ -37,6 +37,7 @@ typedef struct tm {
   float *row, *em_row;
   double demand_trips, max_closed_km, max_flooded_km;
   int nsignals;
+  int links_listed;  /* the link table's key is in the snapshot */
 } tm;
 
 static const char *S = "traffic";
@@ -513,6 +514,34 @@ static int exchange(void *self, ct_fields *fields, double t, ct_error *err) {
   return 0;
 }
 
+/* The key to the `links` table, once per run file: CSV text in the global
+ * attribute traffic_links, one row per link index, so a planner can find a
+ * street's rows by its source id or name. */
+static int list_links(const tm *m, struct ct_snapshot *snap, ct_error *err) {
+  ct_json buf; /* used as a growing string */
+  ct_json_init(&buf);
+  ct_json_raw(&buf, NULL, "link,id,name,from_junction,to_junction,length_m,"
+                          "lanes,free_speed_kmh\n");
+  int nl = ct_traffic_nlinks(m->t);
+  for (int l = 0; l < nl; l++) {
+    ct_link_info li;
+    ct_traffic_link_info(m->t, l, &li);
+    char name[256];
+    size_t k = 0;
+    for (const char *c = li.name; *c && k + 2 < sizeof name; c++)
+      if (*c != '"') name[k++] = *c; /* CSV-quoted below */
+    name[k] = '\0';
+    char row[512];
+    snprintf(row, sizeof row, "%d,%s,\"%s\",%d,%d,%.1f,%g,%g\n", l, li.src_id,
+             name, li.from, li.to, li.length, li.lanes, li.speed_kmh);
+    ct_json_raw(&buf, NULL, row);
+  }
+  int rc = buf.oom ? ct_error_set(err, CT_ENOMEM, "out of memory")
+                   : ct_snapshot_set_attr(snap, "traffic_links", buf.buf, err);
+  ct_json_free(&buf);
+  return rc;
+}
+
 static int write(void *self, double t, struct ct_snapshot *snap,
                  ct_error *err) {
   tm *m = self;
@@ -532,6 +561,10 @@ static int write(void *self, double t, struct ct_snapshot *snap,
   }
   publish(m, t);
   if (!snap) return 0;
+  if (!m->links_listed) {
+    if ((rc = list_links(m, snap, err))) return rc;
+    m->links_listed = 1;
+  }
   rc = ct_snapshot_write_row(snap, "links", "nox", "g s-1",
                              "NOx emitted on the link", nl, m->em_row, err);
   if (!rc)

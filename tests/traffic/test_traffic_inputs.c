@@ -10,6 +10,7 @@
 
 #include "citytwin/run.h"
 #include "citytwin/traffic.h"
+#include "citytwin/snapshot.h"
 #include "ct_test.h"
 
 static char dir[4096];
@@ -131,6 +132,18 @@ int main(void) {
   /* a good run: 500 trips corner to corner, a closure from 00:10 to 00:40 */
   snprintf(sec, sizeof sec, "%sdemand = od.csv\nclose.x = Street 1 00:10 00:40\n", cols);
   CHECK_OK(run("good", sec, 0, &res, &err), &err);
+  /* the key to the links table: one CSV row per link, with source ids */
+  {
+    ct_reader *rd = NULL;
+    CHECK_OK(ct_reader_open(&rd, res.output, &err), &err);
+    char *key = rd ? ct_reader_attr(rd, "traffic_links") : NULL;
+    int rows = 0;
+    for (const char *c = key; c && *c; c++) rows += *c == '\n';
+    CHECK(key && rows == (int)json_num(res.summary, "links") + 1);
+    CHECK(key && strstr(key, ",h1,\"Street 1\","));
+    free(key);
+    if (rd) ct_reader_close(rd);
+  }
   double vkt = json_num(res.summary, "vehicle_km");
   double done = json_num(res.summary, "trips_completed");
   double bal = json_num(res.summary, "vehicle_balance");
