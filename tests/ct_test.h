@@ -5,10 +5,12 @@
 #define CT_TEST_H
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #define CT_SKIP 77
 
@@ -48,6 +50,20 @@ static int ct_test_failures = 0;
 #define TEST_RESULT()                                                      \
   (ct_test_failures ? (fprintf(stderr, "%d check(s) failed\n",             \
                                ct_test_failures), 1) : 0)
+
+/* Runs a shell command (printf-style); returns its exit status, or 128 +
+ * the signal that ended it. For end-to-end tests of the real binaries. */
+static inline int ct_test_sh(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static inline int ct_test_sh(const char *fmt, ...) {
+  char cmd[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
 
 /* The shared reference data, or NULL when absent (then skip). */
 static inline const char *ct_test_shared(void) {

@@ -9,10 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <cpl_conv.h>
-#include <gdal.h>
-#include <ogr_srs_api.h>
-
+#include "citytwin/layers.h"
 #include "demo/demo_internal.h"
 
 /* Lon/lat box holding the city (UTM 48N 680-692 km E, 1186-1196 km N). */
@@ -34,39 +31,17 @@ static double hour_mean(double t0) {
   return sum / 360;
 }
 
-static int write_band(const char *path, const float *v, ct_error *err) {
-  GDALDriverH drv = GDALGetDriverByName("GTiff");
-  GDALDatasetH ds = drv ? GDALCreate(drv, path, FC_NX, FC_NY, 1, GDT_Float32, NULL)
-                        : NULL;
-  if (!ds)
-    return ct_error_set(err, CT_EIO, "demo: cannot create '%s': %s", path,
-                        CPLGetLastErrorMsg());
-  double gt[6] = {FC_LON0, FC_STEP, 0, FC_LAT1, 0, -FC_STEP};
-  GDALSetGeoTransform(ds, gt);
-  OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-  OSRImportFromEPSG(srs, 4326);
-  char *wkt = NULL;
-  OSRExportToWkt(srs, &wkt);
-  GDALSetProjection(ds, wkt);
-  CPLFree(wkt);
-  OSRDestroySpatialReference(srs);
-  GDALRasterBandH b = GDALGetRasterBand(ds, 1);
-  GDALSetRasterUnitType(b, "mm h-1");
-  GDALSetDescription(b, "forecast rain rate");
-  CPLErr e = GDALRasterIO(b, GF_Write, 0, 0, FC_NX, FC_NY, (void *)v, FC_NX,
-                          FC_NY, GDT_Float32, 0, 0);
-  GDALClose(ds);
-  if (e != CE_None)
-    return ct_error_set(err, CT_EIO, "demo: cannot write '%s'", path);
-  return CT_OK;
-}
-
 int ct__write_forecast(const char *dir, ct_error *err) {
   char fdir[4096], path[4200];
   snprintf(fdir, sizeof fdir, "%s/data/forecast", dir);
   if (mkdir(fdir, 0777) != 0 && errno != EEXIST)
     return ct_error_set(err, CT_EIO, "demo: cannot create '%s': %s", fdir,
                         strerror(errno));
+  /* The forecast's own lon/lat grid (north-up, 0.01 degree cells). */
+  ct_grid g = {.nx = FC_NX, .ny = FC_NY, .dx = FC_STEP,
+               .gt = {FC_LON0, FC_STEP, 0, FC_LAT1, 0, -FC_STEP}};
+  int rc = ct_crs_to_wkt("EPSG:4326", &g.crs_wkt, err);
+  if (rc) return rc;
   float v[FC_NX * FC_NY];
   for (int h = 0; h < FC_HOURS; h++) {
     double mean = hour_mean(3600.0 * h);
@@ -78,9 +53,11 @@ int ct__write_forecast(const char *dir, ct_error *err) {
         v[j * FC_NX + i] = (float)(mean * (1.0 - 0.3 * s));
       }
     snprintf(path, sizeof path, "%s/rain_20260915T%02d00+0700.tif", fdir, 14 + h);
-    int rc = write_band(path, v, err);
-    if (rc) return rc;
+    rc = ct_raster_write(path, &g, v, "mm h-1", "forecast rain rate", err);
+    if (rc) break;
   }
+  ct_grid_free(&g);
+  if (rc) return rc;
   /* demo_forecast.ini: demo.ini with the forecast as its rain. */
   snprintf(path, sizeof path, "%s/demo.ini", dir);
   FILE *in = fopen(path, "r");

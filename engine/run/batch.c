@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <stdarg.h>
 
-#include <cpl_error.h>
-#include <gdal.h>
 
 #include "citytwin/batch.h"
 #include "citytwin/layers.h"
@@ -530,32 +528,6 @@ static int inside_mask(doc *d, const char *key, unsigned char *mask,
   return CT_OK;
 }
 
-/* Writes a float grid as a GeoTIFF (NaN = no data) through GDAL. */
-static int write_tif(const ct_grid *g, const float *v, const char *path,
-                     ct_error *err) {
-  GDALAllRegister();
-  GDALDriverH drv = GDALGetDriverByName("GTiff");
-  char *opts[] = {(char *)"COMPRESS=DEFLATE", (char *)"TILED=YES", NULL};
-  GDALDatasetH ds = drv ? GDALCreate(drv, path, g->nx, g->ny, 1, GDT_Float32, opts)
-                        : NULL;
-  if (!ds)
-    return ct_error_set(err, CT_EIO, "%s: cannot create GeoTIFF: %s", path,
-                        CPLGetLastErrorMsg());
-  double gt[6];
-  memcpy(gt, g->gt, sizeof gt);
-  GDALSetGeoTransform(ds, gt);
-  GDALSetProjection(ds, g->crs_wkt);
-  GDALRasterBandH band = GDALGetRasterBand(ds, 1);
-  GDALSetRasterNoDataValue(band, NAN);
-  CPLErr e = GDALRasterIO(band, GF_Write, 0, 0, g->nx, g->ny, (void *)v, g->nx,
-                          g->ny, GDT_Float32, 0, 0);
-  GDALClose(ds);
-  if (e != CE_None)
-    return ct_error_set(err, CT_EIO, "%s: write failed: %s", path,
-                        CPLGetLastErrorMsg());
-  return CT_OK;
-}
-
 /* The base's layer warped onto the grid, or a constant field. */
 static int layer_or_value(doc *d, const char *value, float *out, ct_error *err) {
   double c;
@@ -603,7 +575,7 @@ static int edit_raster(doc *d, const char *what, const char *key_inside,
     char path[4200], name[128];
     snprintf(name, sizeof name, "%s_variant", model_key);
     snprintf(path, sizeof path, "%s/%s.tif", d->dir, name);
-    rc = write_tif(&d->grid, v, path, err);
+    rc = ct_raster_write(path, &d->grid, v, NULL, NULL, err);
     if (!rc) {
       char key[160];
       snprintf(key, sizeof key, "layer %s", name);
@@ -824,19 +796,12 @@ static int diff_map(const ct_batch *b, int k, const char *field, ct_error *err) 
     mkdir_p(path);
     snprintf(path, sizeof path, "%s/maps/%s_minus_base_%s.tif", b->out_dir,
              b->var[k].name, field);
-    rc = write_tif(g, va, path, err);
-    if (!rc) {
-      GDALDatasetH ds = GDALOpen(path, GA_Update);
-      if (ds) { /* say what the numbers are */
-        const ct_snapshot_var *sv = ct_reader_var(ra, ia);
-        char desc[256];
-        snprintf(desc, sizeof desc, "%s (%s) at the end of the run: variant '%s' minus base",
-                 sv->long_name, field, b->var[k].name);
-        GDALSetDescription(GDALGetRasterBand(ds, 1), desc);
-        GDALSetRasterUnitType(GDALGetRasterBand(ds, 1), sv->units);
-        GDALClose(ds);
-      }
-    }
+    const ct_snapshot_var *sv = ct_reader_var(ra, ia);
+    char desc[256]; /* say what the numbers are */
+    snprintf(desc, sizeof desc,
+             "%s (%s) at the end of the run: variant '%s' minus base",
+             sv->long_name, field, b->var[k].name);
+    rc = ct_raster_write(path, g, va, sv->units, desc, err);
   }
   free(va);
   free(vb);

@@ -24,6 +24,11 @@ typedef struct ct_raster_opts {
  * more: a fill value the file does not declare). */
 int ct_raster_warp(const char *path, const ct_grid *g,
                    const ct_raster_opts *o, float *out, ct_error *err);
+/* Writes v (nx*ny floats, NaN = no data) on g as a deflated, tiled
+ * GeoTIFF with the grid's CRS; units and description may be NULL. */
+int ct_raster_write(const char *path, const ct_grid *g, const float *v,
+                    const char *units, const char *description,
+                    ct_error *err);
 /* The raster's own grid (CRS, geotransform, size) - for [domain] grid = X.
  * Fails for rotated rasters or non-square cells. */
 int ct_raster_grid(const char *path, const char *crs_override, ct_grid *g,

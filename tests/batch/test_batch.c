@@ -17,16 +17,6 @@
 
 static char dir[] = "/tmp/ct_batch_XXXXXX";
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...) {
-  char cmd[8192];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static void put(const char *name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -123,7 +113,7 @@ int main(void) {
       "\"features\":[{\"type\":\"Feature\",\"properties\":{},"
       "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[680150,1185880],"
       "[680250,1185880],[680250,1185980],[680150,1185980],[680150,1185880]]]}}]}\n");
-  CHECK(sh("%s batch %s/whatif.ini -j 2 --quiet", CT_CLI, dir) == 0);
+  CHECK(ct_test_sh("%s batch %s/whatif.ini -j 2 --quiet", CT_CLI, dir) == 0);
 
   /* The physics: more drains -> less flooded area; a higher tide -> more.
    * Flooded area must differ by more than one 100 m2 cell to count. */
@@ -168,20 +158,20 @@ int main(void) {
 
   /* Resume: nothing reruns when all is complete... */
   long t_base = mtime_ns("base"), t_same = mtime_ns("same");
-  CHECK(sh("%s batch %s/whatif.ini --quiet 2> /dev/null", CT_CLI, dir) == 0);
+  CHECK(ct_test_sh("%s batch %s/whatif.ini --quiet 2> /dev/null", CT_CLI, dir) == 0);
   CHECK(mtime_ns("base") == t_base && mtime_ns("same") == t_same);
   /* ...and a variant whose run was cut short (status not complete) reruns
    * alone: simulate the interruption by truncating its run file. */
   snprintf(path, sizeof path, "%s/out/tide_up/run.nc", dir);
   CHECK(truncate(path, 2000) == 0);
   /* (from the batch's folder: a relative batch path must work too) */
-  CHECK(sh("cd %s && %s batch whatif.ini --quiet 2> /dev/null", dir, CT_CLI) == 0);
+  CHECK(ct_test_sh("cd %s && %s batch whatif.ini --quiet 2> /dev/null", dir, CT_CLI) == 0);
   CHECK(mtime_ns("base") == t_base && mtime_ns("same") == t_same);
   CHECK(kpi("tide_up", area) == at);
 
   /* Bad batch files: file:line and exit status 2. */
   put("typo.ini", "[batch]\nbase = base.ini\n[variant a]\nflood.rian = 50\n");
-  CHECK(sh("%s batch %s/typo.ini 2> %s/err.txt", CT_CLI, dir, dir) == 2);
+  CHECK(ct_test_sh("%s batch %s/typo.ini 2> %s/err.txt", CT_CLI, dir, dir) == 2);
   snprintf(path, sizeof path, "%s/err.txt", dir);
   FILE *fp = fopen(path, "r");
   char msg[4096] = "";
@@ -198,7 +188,7 @@ int main(void) {
       "[[[100.0,20.0],[100.1,20.0],[100.1,20.1],[100.0,20.0]]]}}]}\n");
   put("far.ini", "[batch]\nbase = base.ini\noutput = out_far\n[variant a]\n"
                  "drains.scale = 2\ndrains.inside = far.geojson\n");
-  CHECK(sh("%s batch %s/far.ini --quiet 2> %s/err.txt", CT_CLI, dir, dir) == 1);
+  CHECK(ct_test_sh("%s batch %s/far.ini --quiet 2> %s/err.txt", CT_CLI, dir, dir) == 1);
   fp = fopen(path, "r");
   msg[0] = '\0';
   if (fp) {
@@ -208,6 +198,6 @@ int main(void) {
   }
   CHECK(strstr(msg, "far.ini:6: [variant a] drains.inside: the polygons of "
                     "'far.geojson' do not overlap the domain"));
-  sh("rm -rf %s", dir);
+  ct_test_sh("rm -rf %s", dir);
   return TEST_RESULT();
 }

@@ -12,18 +12,6 @@
 
 static char dir[] = "/tmp/ct_e2e_XXXXXX";
 
-/* Runs a shell command; returns its exit status. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...) {
-  char cmd[8192];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* The demo's short scenario cut to its south-east 4 km x 4 km (200 x 200
  * cells: the river mouth with its tide, the port's stacks, a station), so
  * the test stays quick. The river's inflow, the stacks, stations and
@@ -58,21 +46,21 @@ static char *slurp(const char *path) {
 
 int main(void) {
   if (!mkdtemp(dir)) return 1;
-  CHECK(sh("%s --help > /dev/null", CT_CLI) == 0);
-  CHECK(sh("%s run --help > /dev/null && %s info --help > /dev/null && "
+  CHECK(ct_test_sh("%s --help > /dev/null", CT_CLI) == 0);
+  CHECK(ct_test_sh("%s run --help > /dev/null && %s info --help > /dev/null && "
            "%s check --help > /dev/null && %s demo --help > /dev/null",
            CT_CLI, CT_CLI, CT_CLI, CT_CLI) == 0);
-  CHECK(sh("%s frobnicate 2> /dev/null", CT_CLI) == 2);
+  CHECK(ct_test_sh("%s frobnicate 2> /dev/null", CT_CLI) == 2);
 
-  CHECK(sh("%s demo --dir %s/demo > /dev/null", CT_CLI, dir) == 0);
-  CHECK(sh("%s check %s/demo/demo.ini > /dev/null", CT_CLI, dir) == 0);
-  CHECK(sh("%s check %s/demo/demo_short.ini > /dev/null", CT_CLI, dir) == 0);
-  CHECK(sh("%s check %s/demo/demo_forecast.ini > /dev/null", CT_CLI, dir) == 0);
+  CHECK(ct_test_sh("%s demo --dir %s/demo > /dev/null", CT_CLI, dir) == 0);
+  CHECK(ct_test_sh("%s check %s/demo/demo.ini > /dev/null", CT_CLI, dir) == 0);
+  CHECK(ct_test_sh("%s check %s/demo/demo_short.ini > /dev/null", CT_CLI, dir) == 0);
+  CHECK(ct_test_sh("%s check %s/demo/demo_forecast.ini > /dev/null", CT_CLI, dir) == 0);
   char path[4096], src[4096];
   snprintf(src, sizeof src, "%s/demo/demo_short.ini", dir);
   snprintf(path, sizeof path, "%s/demo/cut.ini", dir);
   cut_scenario(src, path, "30min");
-  CHECK(sh("%s run %s --output %s/out/short.nc --quiet --threads 2", CT_CLI,
+  CHECK(ct_test_sh("%s run %s --output %s/out/short.nc --quiet --threads 2", CT_CLI,
            path, dir) == 0);
 
   snprintf(path, sizeof path, "%s/out/short.nc", dir);
@@ -99,7 +87,7 @@ int main(void) {
   CHECK(sum && strstr(sum, "\"status\": \"complete\""));
   CHECK(sum && strstr(sum, "\"flood\""));
 
-  CHECK(sh("%s info %s/out/short.nc > %s/info.txt", CT_CLI, dir, dir) == 0);
+  CHECK(ct_test_sh("%s info %s/out/short.nc > %s/info.txt", CT_CLI, dir, dir) == 0);
   snprintf(path, sizeof path, "%s/info.txt", dir);
   const char *info = slurp(path);
   CHECK(info && strstr(info, "EPSG:32648"));
@@ -114,14 +102,14 @@ int main(void) {
               "[domain]\ncrs = EPSG:32648\nbounds = 680000 1185000 681000 "
               "1186000\ncell = 20\n[output]\nintervl = 5min\n");
   fclose(fp);
-  CHECK(sh("%s check %s 2> %s/err.txt", CT_CLI, path, dir) == 2);
+  CHECK(ct_test_sh("%s check %s 2> %s/err.txt", CT_CLI, path, dir) == 2);
   snprintf(path, sizeof path, "%s/err.txt", dir);
   const char *msg = slurp(path);
   CHECK(msg && strstr(msg, "typo.ini:9: [output] unknown key 'intervl'; did "
                            "you mean 'interval'?"));
   /* A missing scenario and an unreadable run file: exit 2 too. */
-  CHECK(sh("%s run %s/nope.ini 2> /dev/null", CT_CLI, dir) == 2);
-  CHECK(sh("%s info %s/demo/demo.ini 2> /dev/null", CT_CLI, dir) == 2);
+  CHECK(ct_test_sh("%s run %s/nope.ini 2> /dev/null", CT_CLI, dir) == 2);
+  CHECK(ct_test_sh("%s info %s/demo/demo.ini 2> /dev/null", CT_CLI, dir) == 2);
 
   /* Ctrl-C: a 6 h run, interrupted once its first snapshots land. */
   snprintf(path, sizeof path, "%s/demo/long.ini", dir);
@@ -159,6 +147,6 @@ int main(void) {
     CHECK(ct_reader_ntimes(r) >= 2 && ct_reader_ntimes(r) < 37);
     ct_reader_close(r);
   }
-  sh("rm -rf %s", dir);
+  ct_test_sh("rm -rf %s", dir);
   return TEST_RESULT();
 }
