@@ -595,4 +595,4 @@ static int summary(void *self, ct_json *j, ct_error *err) {
 }
 
 const ct_model_class ct_air_model = {
-    "air", keys, init, max_dt, step, exchange, write, summary, destroy};
+    "air", keys, init, max_dt, step, exchange, write, NULL, summary, destroy};

@@ -45,13 +45,19 @@ static const char usage_main[] =
 
 static const char usage_run[] =
     "usage: citytwin run SCENARIO.ini [--output FILE.nc] [--threads N] [--quiet]\n"
+    "       citytwin run --resume FILE.nc [--threads N] [--quiet]\n"
     "\n"
     "Runs the scenario and writes FILE.nc (HDF5, netCDF-4/CF: opens in GDAL,\n"
     "QGIS, xarray), FILE_summary.json and, with [output] gauges, FILE_gauges.csv.\n"
     "Shows a progress bar with ETA on a terminal, progress lines otherwise.\n"
     "Ctrl-C stops cleanly: the file keeps every snapshot written so far and is\n"
-    "marked 'interrupted'.\n"
+    "marked 'interrupted'. Each snapshot also stores the full model state, so a\n"
+    "run that was stopped, killed or crashed goes on with --resume from its\n"
+    "last snapshot and ends with the same results, bit for bit, as if it had\n"
+    "never stopped.\n"
     "\n"
+    "  --resume FILE.nc   go on with the run in FILE.nc (its scenario and input\n"
+    "                     layers must be unchanged)\n"
     "  --output FILE.nc   write here instead of [output] file\n"
     "  --threads N        OpenMP threads (default: all cores); results do not\n"
     "                     depend on it\n"
@@ -158,10 +164,12 @@ static int cmd_run(int argc, char **argv, int check_only) {
     fputs(usage, stdout);
     return 0;
   }
-  const char *scenario = NULL, *output = NULL;
+  const char *scenario = NULL, *output = NULL, *resume = NULL;
   int threads = 0, quiet = 0;
   for (int k = 1; k < argc; k++) {
-    if (!check_only && !strcmp(argv[k], "--output") && k + 1 < argc) {
+    if (!check_only && !strcmp(argv[k], "--resume") && k + 1 < argc) {
+      resume = argv[++k];
+    } else if (!check_only && !strcmp(argv[k], "--output") && k + 1 < argc) {
       output = argv[++k];
     } else if (!check_only && !strcmp(argv[k], "--threads") && k + 1 < argc) {
       char *end;
@@ -181,7 +189,12 @@ static int cmd_run(int argc, char **argv, int check_only) {
                          argv[k]);
     }
   }
-  if (!scenario) return usage_error(usage, "%s", "missing SCENARIO.ini");
+  if (resume && (scenario || output))
+    return usage_error(usage, "%s",
+                       "--resume takes the scenario and the output from the "
+                       "run file; give neither");
+  if (!scenario && !resume)
+    return usage_error(usage, "%s", "missing SCENARIO.ini");
   progress p = {.quiet = quiet || check_only, .tty = isatty(2),
                 .wall0 = now_s(), .last_pct = -100};
   struct sigaction sa;
@@ -189,7 +202,7 @@ static int cmd_run(int argc, char **argv, int check_only) {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  ct_run_opts o = {.output = output, .threads = threads,
+  ct_run_opts o = {.output = output, .resume = resume, .threads = threads,
                    .check_only = check_only, .stop = &stop_flag,
                    .progress = on_progress, .warn = warn_cb, .ud = &p};
   ct_run_result res;

@@ -133,6 +133,7 @@ double ct__flood_storage(const ct_flood *f);
 
 /* --- the scenario model (model.c, forcing.c) --- */
 
+#include "citytwin/model.h"
 #include "citytwin/util.h"
 
 enum { RAIN_NONE = 0, RAIN_CONST, RAIN_SERIES, RAIN_GAUGES, RAIN_STACK };
@@ -187,6 +188,8 @@ int ct__flood_forcing_init(ct__flood_model *m, ct_error *err);
 int ct__flood_forcing_update(ct__flood_model *m, double t, double dt,
                              ct_error *err);
 void ct__flood_forcing_free(ct__flood_model *m);
+/* Saves or restores the model's evolving state (restart.c). */
+int ct__flood_model_state(void *self, ct_state *st, ct_error *err);
 /* Land-use class of each cell from a raster layer (NaN -> 0); malloc'd. */
 int ct__flood_classes(const ct_env *env, const char *layer,
                       unsigned char **out, ct_error *err);

@@ -612,5 +612,6 @@ static void model_destroy(void *self) {
 
 const ct_model_class ct_flood_model = {
     "flood",          flood_keys,    model_init,    model_max_dt,
-    model_step,       model_exchange, model_write,  model_summary,
+    model_step,       model_exchange, model_write,  ct__flood_model_state,
+    model_summary,
     model_destroy};

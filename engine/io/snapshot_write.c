@@ -39,53 +39,9 @@
 #define PACK_OURSELVES 0
 #endif
 
-typedef struct svar {     /* a time-varying (time, y, x) field */
-  char name[64];
-  hid_t ds;
-} svar;
-
-typedef struct srow {     /* a per-item table variable (time, group_item) */
-  char group[64], name[64];
-  hid_t ds;
-  int n;
-  float *staged;          /* the row waiting for the next slice */
-  int has_staged;
-} srow;
-
-typedef struct sgroup {   /* a table group and its item dimension */
-  char name[64];
-  hid_t g, item_dim;
-  int n;
-} sgroup;
-
-struct ct_snapshot {
-  char *path;
-  hid_t file, time_ds, y_ds, x_ds, crs_ds, vectors;
-  int nx, ny;
-  hsize_t cy, cx;
-  int geographic;
-  int nt;
-  double last_t;
-  svar *vars;
-  int nvars;
-  int have_vars;          /* set by the first append */
-  srow *rows;
-  int nrows;
-  sgroup *groups;
-  int ngroups;
-  /* Parallel compression of time slices: one task per field and chunk,
-   * each with its shuffled input and deflated output buffer. */
-  int ncy, ncx;            /* chunks down and across */
-  size_t chunk_bytes, bound;
-  unsigned char *shuf, *comp;
-  uLongf *csize;
-  int *cstatus;
-  int broken;              /* a write failed: keep the file as last flushed */
-};
-
 /* Chunks of at most 256 x 256 cells that tile the grid evenly, so GDAL's
  * block reads and the viewer's slice reads decompress little extra. */
-static hsize_t chunk_len(int n) {
+hsize_t ct__chunk_len(int n) {
   int parts = (n + 255) / 256;
   return (hsize_t)((n + parts - 1) / parts);
 }
@@ -292,7 +248,7 @@ static int write_axes(ct_snapshot *s, const ct_grid *g, const ct_snapshot_meta *
   return CT_OK;
 }
 
-static void snapshot_free(ct_snapshot *s) {
+void ct__snapshot_free(ct_snapshot *s) {
   for (int k = 0; k < s->nvars; k++)
     if (s->vars[k].ds >= 0) H5Dclose(s->vars[k].ds);
   for (int k = 0; k < s->nrows; k++) {
@@ -330,6 +286,20 @@ static herr_t set_locking(hid_t fapl) {
 #endif
 }
 
+/* The format held to the 1.8 one (see ct_snapshot_create), strong close,
+ * locking where the file system has it. */
+hid_t ct__snapshot_fapl(void) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl >= 0 &&
+      (H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) < 0 ||
+       H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+       set_locking(fapl) < 0)) {
+    H5Pclose(fapl);
+    return -1;
+  }
+  return fapl;
+}
+
 int ct_snapshot_create(ct_snapshot **out, const char *path, const ct_grid *g,
                        const ct_snapshot_meta *meta, ct_error *err) {
   *out = NULL;
@@ -357,13 +327,13 @@ int ct_snapshot_create(ct_snapshot **out, const char *path, const ct_grid *g,
   s->file = s->time_ds = s->y_ds = s->x_ds = s->crs_ds = s->vectors = -1;
   s->nx = g->nx;
   s->ny = g->ny;
-  s->cy = chunk_len(g->ny);
-  s->cx = chunk_len(g->nx);
+  s->cy = ct__chunk_len(g->ny);
+  s->cx = ct__chunk_len(g->nx);
   s->last_t = -INFINITY;
 
   if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0 ||
       H5Zfilter_avail(H5Z_FILTER_SHUFFLE) <= 0) {
-    snapshot_free(s);
+    ct__snapshot_free(s);
     return ct_error_set(err, CT_EINTERNAL,
                         "this HDF5 library lacks the deflate/shuffle filters");
   }
@@ -372,19 +342,16 @@ int ct_snapshot_create(ct_snapshot **out, const char *path, const ct_grid *g,
    * format is held to the 1.8 one (no v3 superblock): a v3 superblock marks
    * the file "open for writing", and a run killed mid-way would leave a file
    * that HDF5 refuses to open until h5clear is run on it. */
-  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = ct__snapshot_fapl();
   unsigned crt = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
   if (fcpl >= 0 && fapl >= 0 && H5Pset_link_creation_order(fcpl, crt) >= 0 &&
-      H5Pset_attr_creation_order(fcpl, crt) >= 0 &&
-      H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) >= 0 &&
-      H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0 &&
-      set_locking(fapl) >= 0)
+      H5Pset_attr_creation_order(fcpl, crt) >= 0)
     s->file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
   if (fcpl >= 0) H5Pclose(fcpl);
   if (fapl >= 0) H5Pclose(fapl);
   if (s->file < 0) {
     int rc = ct__h5_error(err, CT_EIO, "cannot create the run file %s", path);
-    snapshot_free(s);
+    ct__snapshot_free(s);
     return rc;
   }
   int rc = write_globals(s, meta, err);
@@ -393,7 +360,7 @@ int ct_snapshot_create(ct_snapshot **out, const char *path, const ct_grid *g,
     rc = ct__h5_error(err, CT_EIO, "cannot write %s", path);
   if (rc) {
     /* A half-made file must not be left behind looking like a run. */
-    snapshot_free(s);
+    ct__snapshot_free(s);
     unlink(path);
     return rc;
   }
@@ -511,6 +478,10 @@ static int first_append(ct_snapshot *s, ct_field *const *fields, int n,
     s->nvars = k + 1;
   }
   s->have_vars = 1;
+  return ct__snapshot_alloc_chunks(s, n, err);
+}
+
+int ct__snapshot_alloc_chunks(ct_snapshot *s, int n, ct_error *err) {
   s->ncy = (int)(((hsize_t)s->ny + s->cy - 1) / s->cy);
   s->ncx = (int)(((hsize_t)s->nx + s->cx - 1) / s->cx);
   s->chunk_bytes = (size_t)(s->cy * s->cx) * sizeof(float);
@@ -1006,7 +977,7 @@ int ct_snapshot_close(ct_snapshot *s, int complete, ct_error *err) {
     detach_file(s->file);
     hid_t file = s->file;
     s->file = -1;
-    snapshot_free(s);
+    ct__snapshot_free(s);
     H5Fclose(file);
     H5Eclear2(H5E_DEFAULT);
     return rc;
@@ -1025,7 +996,7 @@ int ct_snapshot_close(ct_snapshot *s, int complete, ct_error *err) {
     rc = ct__h5_error(err, CT_EIO, "%s: cannot write the file", s->path);
   hid_t file = s->file;
   s->file = -1;
-  snapshot_free(s);
+  ct__snapshot_free(s);
   if (H5Fclose(file) < 0 && !rc)
     rc = ct__h5_error(err, CT_EIO, "cannot close the run file");
   return rc;

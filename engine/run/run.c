@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "citytwin/model.h"
 #include "citytwin/run.h"
@@ -328,14 +329,17 @@ static int open_outputs(run_state *r, const char *file, ct_run_result *res,
     paths[n] = r->layers.l[k].spec ? r->layers.l[k].spec->path : "";
     sums[n] = r->layers.l[k].sha256;
   }
+  /* Absolute, so that --resume finds the layers from any folder. */
+  char *abs = realpath(r->sc.path, NULL);
   ct_snapshot_meta meta = {.title = r->sc.name, .scenario_text = r->sc.text,
-                           .scenario_path = r->sc.path,
+                           .scenario_path = abs ? abs : r->sc.path,
                            .start_unix = r->sc.start_unix,
                            .utc_offset_s = r->sc.utc_offset_s,
                            .duration = r->sc.duration, .ninputs = n,
                            .input_names = names, .input_paths = paths,
                            .input_sha256 = sums};
   int rc = ct_snapshot_create(&r->snap, file, &r->grid, &meta, err);
+  free(abs);
   if (rc) return rc;
   int nf = ct_fields_count(r->fields);
   for (int k = 0; k < nf; k++) {
@@ -361,15 +365,48 @@ static int open_outputs(run_state *r, const char *file, ct_run_result *res,
   return CT_OK;
 }
 
-static int snapshot(run_state *r, double t, ct_run_result *res, ct_error *err) {
+/* The run's own state and every model's, listed both ways (saving after a
+ * snapshot, restoring on resume). Published fields are not: on resume the
+ * loop's first move is an exchange, in which every model publishes again
+ * from its restored state before any other reads. */
+static int run_state_io(run_state *r, ct_state *st, double *next_gauge,
+                        ct_error *err) {
+  ct_state_prefix(st, "run");
+  int rc = ct_state_io(st, "next_gauge", next_gauge, sizeof *next_gauge, err);
+  for (int m = 0; m < r->nmodels && !rc; m++) {
+    if (!r->cls[m]->state)
+      return ct_error_set(err, CT_EINVAL,
+                          "the %s model cannot save its state, so this run "
+                          "cannot be resumed", r->cls[m]->name);
+    ct_state_prefix(st, r->cls[m]->name);
+    rc = r->cls[m]->state(r->self[m], st, err);
+  }
+  return rc;
+}
+
+static int checkpoint(run_state *r, double next_gauge, ct_error *err) {
+  int can = 1;
+  for (int m = 0; m < r->nmodels; m++) can &= r->cls[m]->state != NULL;
+  if (!can) return CT_OK; /* such a run is simply not resumable */
+  ct_state *st = ct_state_new();
+  if (!st) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  int rc = run_state_io(r, st, &next_gauge, err);
+  if (!rc) rc = ct_snapshot_write_state(r->snap, st, err);
+  ct_state_free(st);
+  return rc;
+}
+
+static int snapshot(run_state *r, double t, double next_gauge,
+                    ct_run_result *res, ct_error *err) {
   double t0 = wall_now();
   for (int m = 0; m < r->nmodels; m++) {
     int rc = r->cls[m]->write(r->self[m], t, r->snap, err);
     if (rc) return rc;
   }
   int rc = ct_snapshot_append(r->snap, t, r->out, r->nout, err);
-  res->write_s += wall_now() - t0;
   if (!rc) res->nsnapshots++;
+  if (!rc) rc = checkpoint(r, next_gauge, err);
+  res->write_s += wall_now() - t0;
   return rc;
 }
 
@@ -412,14 +449,22 @@ static int write_summary(run_state *r, ct_run_result *res, int status,
   return rc;
 }
 
+/* Where the clock stands: a fresh run starts at 0 with a snapshot due; a
+ * resumed one just after the snapshot at t. */
+typedef struct clock_state {
+  double t, next_gauge;
+  int resumed;
+} clock_state;
+
 static int loop(run_state *r, const ct_run_opts *o, ct_run_result *res,
-                ct_error *err) {
+                const clock_state *c0, ct_error *err) {
   const double T = r->sc.duration, eps = 1e-9 * (T > 1 ? T : 1);
-  double t = 0, next_snap = 0, next_gauge = 0;
-  int rc = CT_OK;
+  double t = c0->t, next_snap = t, next_gauge = c0->next_gauge;
+  int rc = CT_OK, skip = c0->resumed;
   while (!rc) {
-    if (t >= next_snap - eps) {
-      if ((rc = snapshot(r, t, res, err))) break;
+    if (skip || t >= next_snap - eps) {
+      if (!skip && (rc = snapshot(r, t, next_gauge, res, err))) break;
+      skip = 0;
       next_snap = t + r->sc.out_interval;
       if (next_snap > T && t < T - eps) next_snap = T; /* always end on T */
     }
@@ -461,6 +506,126 @@ static int loop(run_state *r, const ct_run_opts *o, ct_run_result *res,
   return rc;
 }
 
+/* --- resuming a killed run --- */
+
+/* The scenario a run file was made from, refusing finished runs. */
+static int resume_meta(const char *file, char **text, char **path,
+                       ct_error *err) {
+  ct_reader *rd;
+  int rc = ct_reader_open(&rd, file, err);
+  if (rc) return rc;
+  char *status = ct_reader_attr(rd, "citytwin_status");
+  *text = ct_reader_attr(rd, "scenario");
+  *path = ct_reader_attr(rd, "scenario_path");
+  if (status && !strcmp(status, "complete"))
+    rc = ct_error_set(err, CT_EINVAL,
+                      "%s: this run is complete; there is nothing to resume",
+                      file);
+  else if (!*text || !(*text)[0] || !*path)
+    rc = ct_error_set(err, CT_EFORMAT,
+                      "%s: does not hold the scenario it was run with", file);
+  free(status);
+  ct_reader_close(rd);
+  return rc;
+}
+
+/* Every input layer must be the file the run started from, or the resumed
+ * run would not be that run. */
+static int check_inputs(run_state *r, const char *file, ct_error *err) {
+  ct_reader *rd;
+  int rc = ct_reader_open(&rd, file, err);
+  if (rc) return rc;
+  for (int k = 0; k < r->layers.n && !rc; k++) {
+    const ct_layer *l = &r->layers.l[k];
+    char an[256];
+    snprintf(an, sizeof an, "input.%s", l->name);
+    char *v = ct_reader_attr(rd, an);
+    const char *sum = v ? strstr(v, " sha256:") : NULL;
+    if (sum && strcmp(sum + 8, l->sha256) != 0)
+      rc = ct_error_set(err, CT_EINVAL,
+                        "%s: input layer '%s' (%s) changed since the run "
+                        "started; resuming would not give that run's results: "
+                        "run it again",
+                        file, l->name, l->spec ? l->spec->path : "built in");
+    free(v);
+  }
+  ct_reader_close(rd);
+  return rc;
+}
+
+/* Drops the gauge rows from time t on (they follow the checkpoint). */
+static int cut_gauges(const char *path, double t, ct_error *err) {
+  FILE *in = fopen(path, "r");
+  if (!in) return CT_OK; /* none yet: the loop writes them anew */
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *out = fopen(tmp, "w");
+  if (!out) {
+    fclose(in);
+    return ct_error_set(err, CT_EIO, "%s: cannot write: %s", tmp,
+                        strerror(errno));
+  }
+  char line[4096];
+  int first = 1;
+  while (fgets(line, sizeof line, in)) {
+    char *end;
+    double tl = strtod(line, &end);
+    if (first || (end != line && tl < t - 1e-6)) fputs(line, out);
+    first = 0;
+  }
+  fclose(in);
+  if (fclose(out) != 0 || rename(tmp, path) != 0)
+    return ct_error_set(err, CT_EIO, "%s: cannot rewrite: %s", path,
+                        strerror(errno));
+  return CT_OK;
+}
+
+/* The output fields as the checkpoint's snapshot holds them (the gauges
+ * read them before the models next write). */
+static int restore_outputs(run_state *r, const char *file, int nslices,
+                           ct_error *err) {
+  ct_reader *rd;
+  int rc = ct_reader_open(&rd, file, err);
+  if (rc) return rc;
+  for (int k = 0; k < r->nout && !rc; k++) {
+    int v = ct_reader_find(rd, r->out[k]->name);
+    rc = v < 0 ? ct_error_set(err, CT_EFORMAT, "%s: has no field %s", file,
+                              r->out[k]->name)
+               : ct_reader_read(rd, v, nslices - 1, r->out[k]->data, err);
+  }
+  ct_reader_close(rd);
+  return rc;
+}
+
+static int resume_outputs(run_state *r, const char *file, clock_state *c,
+                          ct_run_result *res, ct_error *err) {
+  snprintf(res->output, sizeof res->output, "%s", file);
+  sibling(file, "_summary.json", res->summary, sizeof res->summary);
+  int rc = check_inputs(r, file, err);
+  if (rc) return rc;
+  ct_state *st;
+  int nslices;
+  if ((rc = ct_snapshot_read_state(file, &st, &c->t, &nslices, err)))
+    return rc;
+  rc = run_state_io(r, st, &c->next_gauge, err);
+  ct_state_free(st);
+  if (rc) return ct_error_prefix(err, "%s: cannot restore its checkpoint", file);
+  if ((rc = restore_outputs(r, file, nslices, err))) return rc;
+  if ((rc = ct_snapshot_reopen(&r->snap, file, nslices, err))) return rc;
+  res->nsnapshots = nslices;
+  c->resumed = 1;
+  if (r->ngauges) {
+    sibling(file, "_gauges.csv", res->gauges, sizeof res->gauges);
+    if ((rc = cut_gauges(res->gauges, c->t, err))) return rc;
+    int fresh = access(res->gauges, F_OK) != 0;
+    if (!(r->gauge_fp = fopen(res->gauges, "a")))
+      return ct_error_set(err, CT_EIO, "%s: cannot write: %s", res->gauges,
+                          strerror(errno));
+    if (fresh) fprintf(r->gauge_fp, "time,gauge,field,value\n");
+  }
+  return CT_OK;
+}
+
 static void teardown(run_state *r) {
   for (int m = 0; m < r->nmodels; m++) r->cls[m]->destroy(r->self[m]);
   if (r->gauge_fp) fclose(r->gauge_fp);
@@ -478,13 +643,30 @@ int ct_run(const char *scenario_path, const ct_run_opts *o, ct_run_result *res,
   memset(res, 0, sizeof *res);
   double w0 = wall_now();
   if (o->threads > 0) omp_set_num_threads(o->threads);
+  char *rtext = NULL, *rpath = NULL;
+  ct_run_opts ro;
+  if (o->resume) {
+    int rc = resume_meta(o->resume, &rtext, &rpath, err);
+    if (rc) {
+      free(rtext);
+      free(rpath);
+      return rc;
+    }
+    ro = *o;
+    ro.scenario_text = rtext;
+    scenario_path = rpath;
+    o = &ro;
+  }
   run_state *r = calloc(1, sizeof *r);
-  if (!r) return ct_error_set(err, CT_ENOMEM, "out of memory");
-  int rc = setup(r, scenario_path, o, res, err);
+  int rc = r ? setup(r, scenario_path, o, res, err)
+             : ct_error_set(err, CT_ENOMEM, "out of memory");
   if (!rc && !o->check_only) {
-    const char *file = o->output ? o->output : r->sc.out_file;
-    rc = open_outputs(r, file, res, err);
-    if (!rc) rc = loop(r, o, res, err);
+    const char *file = o->resume   ? o->resume
+                       : o->output ? o->output : r->sc.out_file;
+    clock_state c0 = {0, 0, 0};
+    rc = o->resume ? resume_outputs(r, file, &c0, res, err)
+                   : open_outputs(r, file, res, err);
+    if (!rc) rc = loop(r, o, res, &c0, err);
     res->wall_s = wall_now() - w0;
     if (r->snap && (!rc || rc == CT_EINTR)) {
       ct_error e2;
@@ -505,7 +687,9 @@ int ct_run(const char *scenario_path, const ct_run_opts *o, ct_run_result *res,
     }
   }
   res->wall_s = wall_now() - w0;
-  teardown(r);
+  if (r) teardown(r);
   free(r);
+  free(rtext);
+  free(rpath);
   return rc;
 }

@@ -602,6 +602,34 @@ static int write(void *self, double t, struct ct_snapshot *snap,
   return rc;
 }
 
+/* Checkpoint: the engine's state (restart.c), then the model's own: the
+ * part of a CTM step still pending, the last write's time (flows in the
+ * links table), the maxima for the summary and which closure windows are
+ * open (a change re-closes links and refreshes routes). links_listed is
+ * left out: a resumed run writes the traffic_links key again, the same
+ * text, whichever file it goes on in. */
+static int state(void *self, ct_state *st, ct_error *err) {
+  tm *m = self;
+  int rc = ct__traffic_state(m->t, st, err);
+  if (rc) return rc;
+  double v[4] = {m->pending, m->last_write, m->max_closed_km,
+                 m->max_flooded_km};
+  unsigned char *act = calloc((size_t)m->ncl + 1, 1);
+  if (!act) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  for (int k = 0; k < m->ncl; k++) act[k] = (unsigned char)m->cl[k].active;
+  rc = ct_state_io(st, "model", v, sizeof v, err);
+  if (!rc) rc = ct_state_io(st, "closures.active", act, (size_t)m->ncl, err);
+  if (!rc && ct_state_restoring(st)) {
+    m->pending = v[0];
+    m->last_write = v[1];
+    m->max_closed_km = v[2];
+    m->max_flooded_km = v[3];
+    for (int k = 0; k < m->ncl; k++) m->cl[k].active = act[k] != 0;
+  }
+  free(act);
+  return rc;
+}
+
 static int summary(void *self, ct_json *j, ct_error *err) {
   tm *m = self;
   ct_traffic_totals tt;
@@ -641,4 +669,5 @@ static int summary(void *self, ct_json *j, ct_error *err) {
 }
 
 const ct_model_class ct_traffic_model = {
-    "traffic", keys, init, max_dt, step, exchange, write, summary, destroy};
+    "traffic", keys, init, max_dt, step, exchange, write, state, summary,
+    destroy};

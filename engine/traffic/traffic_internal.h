@@ -181,6 +181,10 @@ double ct__pregnolato_kmh(double depth_m);
 /* emission.c */
 extern const double ct__ef_nox[CT__NC], ct__ef_pm25[CT__NC];
 
+/* restart.c: saves or restores the engine's evolving state (model.c adds
+ * the model's own). */
+int ct__traffic_state(ct_traffic *t, ct_state *st, ct_error *err);
+
 /* roads.c */
 int ct__road_class(const char *name);
 

@@ -2,7 +2,9 @@
  * model (heat, noise) is one more folder, not an edit across the engine.
  * Lifecycle (after EPA SWMM5's open/start/step/end/close):
  *   init -> { exchange, (max_dt, step)* until the next coupling time }* ->
- *   write (before each snapshot) -> summary -> destroy. */
+ *   write (before each snapshot) -> summary -> destroy.
+ * After each snapshot the run saves every model's state; a resumed run calls
+ * init, then state in restoring mode, and goes on from that snapshot. */
 #ifndef CITYTWIN_MODEL_H
 #define CITYTWIN_MODEL_H
 
@@ -11,6 +13,7 @@
 #include "citytwin/grid.h"
 #include "citytwin/layers.h"
 #include "citytwin/scenario.h"
+#include "citytwin/state.h"
 #include "citytwin/util.h"
 
 struct ct_snapshot;
@@ -47,6 +50,10 @@ typedef struct ct_model_class {
   /* Bring published output fields up to date before a snapshot at t, and
    * write any tables of the model's own (snap is NULL in check runs). */
   int (*write)(void *self, double t, struct ct_snapshot *snap, ct_error *err);
+  /* Saves or restores (ct_state_restoring) everything that evolves, so that
+   * a run resumed from a snapshot goes on bit for bit as if never stopped.
+   * Called right after a snapshot's write; NULL: this model cannot resume. */
+  int (*state)(void *self, ct_state *st, ct_error *err);
   /* KPIs and balances as members of the model's summary object. */
   int (*summary)(void *self, ct_json *out, ct_error *err);
   void (*destroy)(void *self);

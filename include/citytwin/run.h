@@ -11,6 +11,9 @@ typedef struct ct_run_opts {
   const char *scenario_text;   /* run this text instead of reading the file;
                                   the path then names it and anchors its
                                   relative paths (batch variants) */
+  const char *resume;          /* a run file to go on from (its last whole
+                                  checkpoint); it names the scenario and the
+                                  output, so scenario_path may be NULL */
   int threads;                 /* 0: OpenMP's default */
   int check_only;              /* load and initialise everything, run nothing */
   volatile sig_atomic_t *stop; /* set asynchronously to stop cleanly */

@@ -10,6 +10,7 @@
 #include "citytwin/field.h"
 #include "citytwin/grid.h"
 #include "citytwin/layers.h"
+#include "citytwin/state.h"
 
 /* --- writer --- */
 
@@ -56,6 +57,25 @@ int ct_snapshot_set_attr(ct_snapshot *s, const char *name, const char *text,
                          ct_error *err);
 /* Closes the file; status becomes "complete" or "interrupted". Frees s. */
 int ct_snapshot_close(ct_snapshot *s, int complete, ct_error *err);
+
+/* --- checkpoints, for resuming a killed run ---
+ * The file keeps the model state of its latest slices in two slots (groups
+ * restart/a and restart/b), written in turn: a slot is marked invalid and
+ * flushed, filled, then marked valid with its slice count and flushed, so a
+ * run killed at any moment leaves at least one whole slot. */
+
+/* Saves st as the state after the latest appended slice. */
+int ct_snapshot_write_state(ct_snapshot *s, const ct_state *st, ct_error *err);
+/* Reads the newest whole checkpoint of a run file: its store (restoring
+ * mode), the time of its slice [s] and the number of slices it follows. A
+ * file without one is CT_EFORMAT. */
+int ct_snapshot_read_state(const char *path, ct_state **st, double *t,
+                           int *nslices, ct_error *err);
+/* Opens an existing run file to go on appending: cuts every time-varying
+ * variable and table back to its first nkeep slices and sets the status to
+ * "running". The fields appended next must be the ones it holds. */
+int ct_snapshot_reopen(ct_snapshot **s, const char *path, int nkeep,
+                       ct_error *err);
 
 /* --- reader --- */
 
