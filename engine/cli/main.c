@@ -116,6 +116,7 @@ typedef struct progress {
   int quiet, tty;
   double wall0, last_print;
   int last_pct;
+  double kill_at; /* CITYTWIN_TEST_KILL_AT [s], or negative */
 } progress;
 
 static double now_s(void) {
@@ -132,6 +133,9 @@ static void fmt_hms(double s, char *b, size_t n) {
 
 static void on_progress(void *ud, double t, double T) {
   progress *p = ud;
+  /* Fault injection for the resume tests: die as kill -9 would, with no
+   * clean-up, once the simulated time reaches CITYTWIN_TEST_KILL_AT. */
+  if (p->kill_at >= 0 && t >= p->kill_at) raise(SIGKILL);
   if (p->quiet) return;
   double f = T > 0 ? t / T : 1, now = now_s(), el = now - p->wall0;
   int pct = (int)(100 * f);
@@ -195,8 +199,10 @@ static int cmd_run(int argc, char **argv, int check_only) {
                        "run file; give neither");
   if (!scenario && !resume)
     return usage_error(usage, "%s", "missing SCENARIO.ini");
+  const char *kill_at = getenv("CITYTWIN_TEST_KILL_AT");
   progress p = {.quiet = quiet || check_only, .tty = isatty(2),
-                .wall0 = now_s(), .last_pct = -100};
+                .wall0 = now_s(), .last_pct = -100,
+                .kill_at = kill_at && *kill_at ? atof(kill_at) : -1};
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;

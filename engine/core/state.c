@@ -8,12 +8,12 @@
 typedef struct block {
   char *name;
   void *data;
-  size_t bytes;
+  size_t bytes, cap;
 } block;
 
 struct ct_state {
   block *b;
-  int n, cap;
+  int n, cap, nalloc; /* blocks in use, slots, slots holding buffers */
   int restoring;
   char prefix[64];
 };
@@ -22,12 +22,18 @@ ct_state *ct_state_new(void) { return calloc(1, sizeof(ct_state)); }
 
 void ct_state_free(ct_state *st) {
   if (!st) return;
-  for (int k = 0; k < st->n; k++) {
+  for (int k = 0; k < st->nalloc; k++) {
     free(st->b[k].name);
     free(st->b[k].data);
   }
   free(st->b);
   free(st);
+}
+
+void ct_state_reset(ct_state *st) {
+  st->n = 0;
+  st->restoring = 0;
+  st->prefix[0] = '\0';
 }
 
 void ct_state_prefix(ct_state *st, const char *prefix) {
@@ -75,16 +81,28 @@ int ct_state_put(ct_state *st, const char *name, const void *data,
     st->b = nb;
     st->cap = cap;
   }
+  /* A slot left by ct_state_reset keeps its buffer: a run saving the same
+   * blocks after every snapshot copies into memory it already has. */
   block *b = &st->b[st->n];
-  b->name = strdup(name);
-  b->data = malloc(bytes ? bytes : 1);
-  b->bytes = bytes;
-  if (!b->name || !b->data) {
+  if (st->n == st->nalloc) {
+    memset(b, 0, sizeof *b);
+    st->nalloc++;
+  }
+  if (!b->name || strcmp(b->name, name)) {
     free(b->name);
+    b->name = strdup(name);
+  }
+  if (b->cap < bytes || !b->data) {
     free(b->data);
+    b->cap = bytes ? bytes : 1;
+    b->data = malloc(b->cap);
+  }
+  if (!b->name || !b->data) {
+    b->cap = 0;
     return ct_error_set(err, CT_ENOMEM, "out of memory for state block %s",
                         name);
   }
+  b->bytes = bytes;
   if (bytes) memcpy(b->data, data, bytes);
   st->n++;
   return CT_OK;

@@ -42,6 +42,7 @@ typedef struct run_state {
   int ngauges;
   FILE *gauge_fp;
   ct_snapshot *snap;
+  ct_state *ckpt;      /* the checkpoint store, reused after each snapshot */
 } run_state;
 
 static double wall_now(void) {
@@ -255,15 +256,19 @@ static int check_disk(run_state *r, const char *file, ct_error *err) {
   if (statvfs(dir, &vfs) != 0) return CT_OK;
   double free_b = (double)vfs.f_bavail * (double)vfs.f_frsize;
   double nsnap = floor(r->sc.duration / r->sc.out_interval) + 2;
-  double raw = nsnap * r->nout * 4.0 * (double)ct_grid_ncells(&r->grid);
-  if (raw / 10 > free_b)
+  double cells = (double)ct_grid_ncells(&r->grid);
+  double raw = nsnap * r->nout * 4.0 * cells;
+  /* two checkpoint slots of about 16 float arrays of the grid (flood) */
+  double state = 2 * 16 * 4.0 * cells;
+  if (raw / 10 + state > free_b)
     return ct_error_set(err, CT_ENOSPC,
                         "%s: %.0f snapshots of %d field(s) need up to %.1f GiB "
-                        "(%.1f GiB even compressed 10-fold), but %s has %.2f "
-                        "GiB free: use a longer [output] interval or fewer "
-                        "fields",
+                        "(%.1f GiB even compressed 10-fold) and the checkpoint "
+                        "%.2f GiB, but %s has %.2f GiB free: use a longer "
+                        "[output] interval or fewer fields",
                         file, nsnap, r->nout, raw / 1073741824.0,
-                        raw / 10 / 1073741824.0, dir, free_b / 1073741824.0);
+                        raw / 10 / 1073741824.0, state / 1073741824.0, dir,
+                        free_b / 1073741824.0);
   return CT_OK;
 }
 
@@ -388,11 +393,11 @@ static int checkpoint(run_state *r, double next_gauge, ct_error *err) {
   int can = 1;
   for (int m = 0; m < r->nmodels; m++) can &= r->cls[m]->state != NULL;
   if (!can) return CT_OK; /* such a run is simply not resumable */
-  ct_state *st = ct_state_new();
-  if (!st) return ct_error_set(err, CT_ENOMEM, "out of memory");
-  int rc = run_state_io(r, st, &next_gauge, err);
-  if (!rc) rc = ct_snapshot_write_state(r->snap, st, err);
-  ct_state_free(st);
+  if (!r->ckpt && !(r->ckpt = ct_state_new()))
+    return ct_error_set(err, CT_ENOMEM, "out of memory");
+  ct_state_reset(r->ckpt);
+  int rc = run_state_io(r, r->ckpt, &next_gauge, err);
+  if (!rc) rc = ct_snapshot_write_state(r->snap, r->ckpt, err);
   return rc;
 }
 
@@ -627,6 +632,7 @@ static int resume_outputs(run_state *r, const char *file, clock_state *c,
 }
 
 static void teardown(run_state *r) {
+  ct_state_free(r->ckpt);
   for (int m = 0; m < r->nmodels; m++) r->cls[m]->destroy(r->self[m]);
   if (r->gauge_fp) fclose(r->gauge_fp);
   free(r->gauges);

@@ -14,6 +14,8 @@ typedef struct ct_state ct_state;
 
 ct_state *ct_state_new(void);   /* an empty store in saving mode; NULL: OOM */
 void ct_state_free(ct_state *st);
+/* Empties the store for the next save, keeping its buffers. */
+void ct_state_reset(ct_state *st);
 
 /* Names given after this are "<prefix>/<name>" (the model's name). */
 void ct_state_prefix(ct_state *st, const char *prefix);
