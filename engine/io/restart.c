@@ -56,7 +56,8 @@ static herr_t write_block(hid_t g, const char *name, const void *data,
   herr_t h = bytes == 0 ? 0
              : H5Dwrite(ds, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                         data);
-  H5Dclose(ds);
+  /* Closing writes the chunks HDF5 still caches: a full disk shows here. */
+  if (H5Dclose(ds) < 0) h = -1;
   return h;
 }
 
@@ -78,10 +79,13 @@ static int write_slot(ct_snapshot *s, hid_t slot, const ct_state *st,
     model[slash - name] = '\0';
     hid_t g = open_or_create(slot, model);
     herr_t h = g < 0 ? -1 : write_block(g, slash + 1, data, (hsize_t)bytes);
+    /* the error first: any HDF5 call (the close) clears HDF5's stack */
+    int rc = h < 0 ? ct__h5_error(err, CT_EIO,
+                                  "%s: cannot write the state block %s",
+                                  s->path, name)
+                   : CT_OK;
     if (g >= 0) H5Gclose(g);
-    if (h < 0)
-      return ct__h5_error(err, CT_EIO, "%s: cannot write the state block %s",
-                          s->path, name);
+    if (rc) return rc;
   }
   return CT_OK;
 }
