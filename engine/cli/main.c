@@ -46,6 +46,7 @@ static const char usage_main[] =
 static const char usage_run[] =
     "usage: citytwin run SCENARIO.ini [--output FILE.nc] [--threads N] [--quiet]\n"
     "       citytwin run --resume FILE.nc [--threads N] [--quiet]\n"
+    "       citytwin run SCENARIO.ini [--output FILE.nc] --resume\n"
     "\n"
     "Runs the scenario and writes FILE.nc (HDF5, netCDF-4/CF: opens in GDAL,\n"
     "QGIS, xarray), FILE_summary.json and, with [output] gauges, FILE_gauges.csv.\n"
@@ -57,7 +58,8 @@ static const char usage_run[] =
     "never stopped.\n"
     "\n"
     "  --resume FILE.nc   go on with the run in FILE.nc (its scenario and input\n"
-    "                     layers must be unchanged)\n"
+    "                     layers must be unchanged); a bare --resume after\n"
+    "                     SCENARIO.ini goes on with that scenario's output\n"
     "  --output FILE.nc   write here instead of [output] file\n"
     "  --threads N        OpenMP threads (default: all cores); results do not\n"
     "                     depend on it\n"
@@ -171,8 +173,11 @@ static int cmd_run(int argc, char **argv, int check_only) {
   const char *scenario = NULL, *output = NULL, *resume = NULL;
   int threads = 0, quiet = 0;
   for (int k = 1; k < argc; k++) {
-    if (!check_only && !strcmp(argv[k], "--resume") && k + 1 < argc) {
-      resume = argv[++k];
+    if (!check_only && !strcmp(argv[k], "--resume")) {
+      /* --resume RUN.nc, or a bare --resume after the scenario: its output */
+      size_t len = k + 1 < argc ? strlen(argv[k + 1]) : 0;
+      resume = len > 3 && !strcmp(argv[k + 1] + len - 3, ".nc") ? argv[++k]
+                                                                   : "";
     } else if (!check_only && !strcmp(argv[k], "--output") && k + 1 < argc) {
       output = argv[++k];
     } else if (!check_only && !strcmp(argv[k], "--threads") && k + 1 < argc) {
@@ -193,11 +198,12 @@ static int cmd_run(int argc, char **argv, int check_only) {
                          argv[k]);
     }
   }
-  if (resume && (scenario || output))
+  if (resume && resume[0] && (scenario || output))
     return usage_error(usage, "%s",
-                       "--resume takes the scenario and the output from the "
-                       "run file; give neither");
-  if (!scenario && !resume)
+                       "--resume RUN.nc takes the scenario and the output from "
+                       "the run file; give neither (or give SCENARIO.ini and "
+                       "a bare --resume)");
+  if (!scenario && !(resume && resume[0]))
     return usage_error(usage, "%s", "missing SCENARIO.ini");
   const char *kill_at = getenv("CITYTWIN_TEST_KILL_AT");
   progress p = {.quiet = quiet || check_only, .tty = isatty(2),
@@ -229,6 +235,11 @@ static int cmd_run(int argc, char **argv, int check_only) {
     return 0;
   }
   if (!quiet) {
+    if (res.resumed) {
+      char at[32];
+      fmt_hms(res.resumed_at, at, sizeof at);
+      printf("resumed:  from the checkpoint at sim %s\n", at);
+    }
     printf("run:      %s (%d snapshots, %.1f s wall, layers loaded in %.2f s, "
            "snapshots written in %.2f s)\n",
            res.output, res.nsnapshots, res.wall_s, res.load_s, res.write_s);

@@ -272,12 +272,17 @@ static int check_disk(run_state *r, const char *file, ct_error *err) {
   return CT_OK;
 }
 
-static int setup(run_state *r, const char *path, const ct_run_opts *o,
-                 ct_run_result *res, ct_error *err) {
-  const char *known[17];
+/* The model sections this build knows, NULL-terminated. */
+static void known_models(const char *known[17]) {
   int nk = 0;
   for (int k = 0; ct_models[k] && nk < 16; k++) known[nk++] = ct_models[k]->name;
   known[nk] = NULL;
+}
+
+static int setup(run_state *r, const char *path, const ct_run_opts *o,
+                 ct_run_result *res, ct_error *err) {
+  const char *known[17];
+  known_models(known);
   int rc = o->scenario_text
                ? ct_scenario_parse(&r->sc, o->scenario_text, path, known, err)
                : ct_scenario_load(&r->sc, path, known, err);
@@ -618,7 +623,8 @@ static int resume_outputs(run_state *r, const char *file, clock_state *c,
   if ((rc = restore_outputs(r, file, nslices, err))) return rc;
   if ((rc = ct_snapshot_reopen(&r->snap, file, nslices, err))) return rc;
   res->nsnapshots = nslices;
-  c->resumed = 1;
+  res->resumed = c->resumed = 1;
+  res->resumed_at = c->t;
   if (r->ngauges) {
     sibling(file, "_gauges.csv", res->gauges, sizeof res->gauges);
     if ((rc = cut_gauges(res->gauges, c->t, err))) return rc;
@@ -649,13 +655,28 @@ int ct_run(const char *scenario_path, const ct_run_opts *o, ct_run_result *res,
   memset(res, 0, sizeof *res);
   double w0 = wall_now();
   if (o->threads > 0) omp_set_num_threads(o->threads);
-  char *rtext = NULL, *rpath = NULL;
+  char *rtext = NULL, *rpath = NULL, *rfile = NULL;
   ct_run_opts ro;
+  if (o->resume && !o->resume[0]) { /* the scenario's own output */
+    ct_scenario sc;
+    const char *known[17];
+    known_models(known);
+    int rc = o->output ? CT_OK
+                       : ct_scenario_load(&sc, scenario_path, known, err);
+    if (rc) return rc;
+    rfile = strdup(o->output ? o->output : sc.out_file);
+    if (!o->output) ct_scenario_free(&sc);
+    if (!rfile) return ct_error_set(err, CT_ENOMEM, "out of memory");
+    ro = *o;
+    ro.resume = rfile;
+    o = &ro;
+  }
   if (o->resume) {
     int rc = resume_meta(o->resume, &rtext, &rpath, err);
     if (rc) {
       free(rtext);
       free(rpath);
+      free(rfile);
       return rc;
     }
     ro = *o;
@@ -697,5 +718,6 @@ int ct_run(const char *scenario_path, const ct_run_opts *o, ct_run_result *res,
   free(r);
   free(rtext);
   free(rpath);
+  free(rfile);
   return rc;
 }

@@ -13,7 +13,9 @@ typedef struct ct_run_opts {
                                   relative paths (batch variants) */
   const char *resume;          /* a run file to go on from (its last whole
                                   checkpoint); it names the scenario and the
-                                  output, so scenario_path may be NULL */
+                                  output, so scenario_path may be NULL. ""
+                                  means the output of scenario_path (or of
+                                  output when set) */
   int threads;                 /* 0: OpenMP's default */
   int check_only;              /* load and initialise everything, run nothing */
   volatile sig_atomic_t *stop; /* set asynchronously to stop cleanly */
@@ -28,6 +30,8 @@ typedef struct ct_run_result {
   char summary[4096];    /* its summary JSON */
   char gauges[4096];     /* its gauge CSV, or "" */
   int nsnapshots;
+  int resumed;           /* went on from a checkpoint ... */
+  double resumed_at;     /* ... at this simulated time [s] */
   double wall_s;
   double load_s;         /* reading and warping the layers */
   double write_s;        /* writing snapshots */
