@@ -1,18 +1,22 @@
 /* air_internal.h - the air model's state, shared by the files of engine/air
  * (one process per file: levels/state, meteorology, advection, vertical
- * diffusion and sources, the near-source kernel, the model class). */
+ * diffusion and sources, the near-source kernels of stacks and roads, the
+ * forecast wind stack, checkpoints, the model class). */
 #ifndef CT_AIR_INTERNAL_H
 #define CT_AIR_INTERNAL_H
 
 #include <omp.h>
 #include <stddef.h>
 #include "citytwin/air.h"
+#include "citytwin/state.h"
 
 #define CT__AIR_KAPPA 0.4
 /* Weights of one stack's hand-over footprint: at most a 5 x 5 cell box. */
 #define CT__AIR_FOOT 25
 /* sigma_z table: x = 0.5 m * 1.05^k */
 #define CT__AIR_NTAB 256
+/* road kernel's shape table: intervals over the hand-over distance */
+#define CT__AIR_LTAB 512
 
 typedef struct ct__air_stack {
   double x, y, h;                  /* position [m], height [m] */
@@ -61,6 +65,25 @@ struct ct_air {
   int nstack, capstack;
   ct__air_stack *stack;
 
+  /* Road (line) sources with the near-road kernel (line.c); all NULL until
+   * ct__air_line_enable. Per cell: the kernel's wind speed and direction,
+   * its residence time th = xh / u (0: no kernel, calm), and where its
+   * hand-over lands (4 cells, -1 outside, and their weights). */
+  float *line[CT_AIR_MAXSPEC];     /* [g s-1 per cell] */
+  double *kmass[CT_AIR_MAXSPEC];   /* mass in each cell's kernel [g] */
+  int *lact, nlact;                /* active cells in index order */
+  int *lrow;                       /* ny+1: first active cell of each row */
+  float *lu, *lex, *ley;
+  double *lth;
+  int *lcell;                      /* 4 per cell */
+  double *lw;                      /* 4 per cell */
+  double *lzw;                     /* nz: vertical shares of the hand-over */
+  double lxh;                      /* hand-over distance [m] */
+  /* u * the kernel's shape at the first level's centre, at x = k xh / NT
+   * (when sigma_z does not depend on u; ltab_ok) */
+  double ltab[CT__AIR_LTAB + 1];
+  int ltab_ok;
+
   /* scratch (allocated at creation) */
   int nscratch;                    /* threads the scratch is sized for */
   float *pad;                      /* nscratch * (nx+4) */
@@ -104,6 +127,31 @@ void ct__air_sigmas(const ct_air *a, double x, double u, double *sy,
 void ct__air_sz_table(ct_air *a);
 /* Wind speed at height z under the current met (power law). */
 double ct__air_wind_at(const ct_air *a, double z);
+/* line.c: road sources with the near-road kernel (crosswind line per
+ * cell, see line.c). Enable allocates (call once, before stepping);
+ * refresh after changing the line emissions; geometry from the met (called
+ * by ct_air_set_met). */
+int ct__air_line_enable(ct_air *a, ct_error *err);
+float *ct__air_line_emission(ct_air *a, int s);
+void ct__air_line_refresh(ct_air *a);
+void ct__air_line_geometry(ct_air *a);
+/* One Z half step of the kernels of species s: emission in, hand-over to
+ * the grid (adds to emitted and left). */
+void ct__air_line_step(ct_air *a, int s, double dt, double *emitted,
+                       double *left);
+/* Mass held by the kernels of species s [g]. */
+double ct__air_line_mass(const ct_air *a, int s);
+/* sigma_z of a road plume at x [m] (with the vehicle wake's initial spread). */
+double ct__air_line_sz(const ct_air *a, double x, double u);
+/* Kernel concentration of species s at (x, y, z) [ug m-3]. */
+double ct__air_line_at(const ct_air *a, int s, double x, double y, double z);
+/* Adds the kernels' cell means at height z to a raster (as
+ * ct__air_kernel_add). */
+void ct__air_line_add(const ct_air *a, int s, double xmin, double ymax,
+                      double dx, int nx, int ny, double z, float *out);
+/* restart.c: the ct_air's evolving state, saved or restored. */
+int ct__air_state_io(ct_air *a, ct_state *st, ct_error *err);
+
 /* Threads for a parallel region: OpenMP's current setting, capped by the
  * scratch allocated at creation. */
 static inline int ct__air_threads(const ct_air *a) {

@@ -264,5 +264,6 @@ int ct_air_set_met(ct_air *a, const ct_air_met *m, ct_error *err) {
   a->fact_dt = -1.0; /* refactor the vertical solver */
   a->have_met = 1;
   for (int s = 0; s < a->nstack; s++) ct__air_stack_footprint(a, &a->stack[s]);
+  ct__air_line_geometry(a);
   return CT_OK;
 }

@@ -1,14 +1,15 @@
 /* model.c - the air model in a scenario run ([air] section): reads its keys,
  * builds the air grid (optionally coarser by an integer factor), loads the
- * meteorology (constant, CSV series, or wind rasters), the sources (stacks
- * layer, area rasters, traffic emissions from the field registry), and
- * publishes ground-level concentrations, hourly means, run maxima, hours
- * above a threshold, receptor series and the mass balance. */
+ * meteorology (constant, CSV series, wind rasters or a forecast stack of
+ * them), the sources (stacks layer, area rasters, traffic emissions from the
+ * field registry, through the road kernels), and publishes ground-level
+ * concentrations, hourly means, run maxima, hours above a threshold,
+ * receptor series and the mass balance. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "air_internal.h"
+#include "air_model.h"
 #include "citytwin/snapshot.h"
 
 static const char *const keys[] = {
@@ -18,31 +19,9 @@ static const char *const keys[] = {
     "wind.v",       "stacks",      "area.*",      "background.*",
     "threshold.*",  "receptors",   "levels",      "top",
     "first_level",  "coarsen",     "kernel",      "wind",
-    "emissions.scale", NULL};
+    "emissions.scale", "line_kernel", "wind.interval", "wind.crs", NULL};
 
-typedef struct air_model {
-  const ct_env *env;
-  ct_air *a;
-  int ns, coarsen, fnx, fny;
-  double escale;  /* emissions.scale: every source x this (what-if runs) */
-  size_t fnxy;
-  double background[CT_AIR_MAXSPEC], threshold[CT_AIR_MAXSPEC];
-  float *area[CT_AIR_MAXSPEC];        /* static area sources, coarse g/s */
-  ct_field *f_now[CT_AIR_MAXSPEC], *f_hour[CT_AIR_MAXSPEC],
-      *f_max[CT_AIR_MAXSPEC], *f_above[CT_AIR_MAXSPEC];
-  double *hour_acc[CT_AIR_MAXSPEC];   /* fine grid, ug m-3 s */
-  double hour_len, t_last;
-  long hour_no;
-  int sampled;
-  ct_air_met met;                     /* constant part of the met */
-  ct_air_metrow *rows;
-  int nrows;
-  float *wu, *wv;                     /* coarse wind rasters or NULL */
-  int nrec;
-  double *rx, *ry;
-  float *rval;
-  int have_traffic_warned;
-} air_model;
+typedef ct__air_model air_model;
 
 static void destroy(void *self) {
   air_model *m = self;
@@ -55,6 +34,7 @@ static void destroy(void *self) {
   free(m->rows);
   free(m->wu);
   free(m->wv);
+  ct__air_wind_stack_free(&m->ws);
   free(m->rx);
   free(m->ry);
   free(m->rval);
@@ -62,7 +42,7 @@ static void destroy(void *self) {
 }
 
 /* Averages a fine raster onto the coarse grid (NaN cells skipped). */
-static void coarsen_mean(const air_model *m, const float *fine, float *out) {
+void ct__air_coarsen(const air_model *m, const float *fine, float *out) {
   int c = m->coarsen, nx = m->a->nx, ny = m->a->ny;
   for (int J = 0; J < ny; J++)
     for (int I = 0; I < nx; I++) {
@@ -79,8 +59,9 @@ static void coarsen_mean(const air_model *m, const float *fine, float *out) {
 
 /* The met at time t: the series (linear in speed, the wind vector,
  * mixing height, 1/L; the class of the row in force) or the constant. */
-static int met_at(air_model *m, double t, ct_error *err) {
+int ct__air_met_at(air_model *m, double t, ct_error *err) {
   ct_air_met x = m->met;
+  m->t_met = t;
   if (m->nrows > 0) {
     const ct_air_metrow *r = m->rows;
     int n = m->nrows, k = 0;
@@ -106,6 +87,7 @@ static int met_at(air_model *m, double t, ct_error *err) {
       x.obukhov = inv != 0 ? 1.0 / inv : 0.0;
     }
   }
+  if (m->ws.n > 0) ct__air_wind_stack_at(m, t);
   x.u = m->wu;
   x.v = m->wv;
   return ct_air_set_met(m->a, &x, err);
@@ -127,6 +109,8 @@ static void ground_fine(const air_model *m, int s, float *out) {
   if (a->cfg.plume_in_grid && a->nstack > 0)
     ct__air_kernel_add(a, s, g->gt[0], g->gt[3], g->dx, m->fnx, m->fny,
                        a->zc[0], out);
+  ct__air_line_add(a, s, g->gt[0], g->gt[3], g->dx, m->fnx, m->fny, a->zc[0],
+                   out);
 }
 
 /* Accumulates the interval since the last sample (the state at its end
@@ -283,7 +267,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   ct_air_config c;
   ct_air_config_default(&c);
   double top, dz0, h, z0, sth;
-  int levels, terrain = 0, kernel = 0, cls = 3;
+  int levels, terrain = 0, kernel = 0, lkernel = 0, cls = 3;
   static const char *const terrains[] = {"urban", "rural", NULL};
   static const char *const onoff[] = {"on", "off", NULL};
   static const char *const classes[] = {"A", "B", "C", "D", "E", "F", NULL};
@@ -299,6 +283,8 @@ static int init(void **self, const ct_env *env, ct_error *err) {
       (rc = ct_scenario_choice(sc, "air", "terrain", terrains, 0, &terrain,
                                err)) ||
       (rc = ct_scenario_choice(sc, "air", "kernel", onoff, 0, &kernel, err)) ||
+      (rc = ct_scenario_choice(sc, "air", "line_kernel", onoff, 0, &lkernel,
+                               err)) ||
       (rc = ct_scenario_double(sc, "air", "roughness", terrain ? 0.1 : 1.0,
                                &z0, err)) ||
       (rc = ct_scenario_double(sc, "air", "wind_speed", 2.0, &m->met.speed,
@@ -368,6 +354,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   c.dz0 = dz0;
   c.urban = terrain == 0;
   c.plume_in_grid = kernel == 0;
+  m->line_kernel = lkernel == 0;
   if ((rc = ct_air_create(&m->a, &c, err))) goto fail;
 
   /* meteorology: a series, wind rasters, or constants */
@@ -403,15 +390,26 @@ static int init(void **self, const ct_env *env, ct_error *err) {
                            CT_EINVAL, err, "give both wind.u and wind.v");
     goto fail;
   }
-  if (lu) {
+  const char *stack_only[2] = {"wind.interval", "wind.crs"};
+  for (int k = 0; k < 2; k++)
+    if ((e = ct_scenario_entry(sc, "air", stack_only[k])) &&
+        !(lu && !strncmp(lu, "stack:", 6))) {
+      rc = ct_scenario_error(sc, e, CT_EINVAL, err, "only for a forecast "
+                             "stack: wind.u = stack:FILE ..., wind.v = "
+                             "stack:FILE ...");
+      goto fail;
+    }
+  if (lu && (!strncmp(lu, "stack:", 6) || !strncmp(lv, "stack:", 6))) {
+    if ((rc = ct__air_wind_stack_read(m, err))) goto fail;
+  } else if (lu) {
     const float *fu = ct_layers_raster(env->layers, lu, err);
     const float *fv = fu ? ct_layers_raster(env->layers, lv, err) : NULL;
     if (!fu || !fv) { rc = err && err->code ? err->code : CT_ENOENT; goto fail; }
     m->wu = malloc(m->a->nxy * sizeof(float));
     m->wv = malloc(m->a->nxy * sizeof(float));
     if (!m->wu || !m->wv) { rc = ct_error_set(err, CT_ENOMEM, "out of memory"); goto fail; }
-    coarsen_mean(m, fu, m->wu);
-    coarsen_mean(m, fv, m->wv);
+    ct__air_coarsen(m, fu, m->wu);
+    ct__air_coarsen(m, fv, m->wv);
     for (size_t k = 0; k < m->a->nxy; k++)
       if (!(m->wu[k] == m->wu[k]) || !(m->wv[k] == m->wv[k])) {
         rc = ct_error_set(err, CT_EINVAL, "layers '%s'/'%s': no wind data at "
@@ -419,7 +417,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
         goto fail;
       }
   }
-  if ((rc = met_at(m, 0.0, err))) {
+  if ((rc = ct__air_met_at(m, 0.0, err))) {
     ct_error_prefix(err, "%s: [air]", sc->path);
     goto fail;
   }
@@ -466,6 +464,16 @@ static int init(void **self, const ct_env *env, ct_error *err) {
         }
     }
   }
+  /* traffic (published by the traffic model's init, before ours) goes
+   * through the road kernels */
+  for (int s = 0; s < m->ns && m->line_kernel; s++) {
+    char name[64];
+    snprintf(name, sizeof name, "traffic.emission.%s", c.species[s].name);
+    if (ct_fields_find(env->fields, name)) {
+      if ((rc = ct__air_line_enable(m->a, err))) goto fail;
+      break;
+    }
+  }
   /* published fields */
   for (int s = 0; s < m->ns; s++) {
     const ct_air_species *sp = &c.species[s];
@@ -508,13 +516,16 @@ static int step(void *self, double t, double dt, ct_error *err) {
 static int exchange(void *self, ct_fields *fields, double t, ct_error *err) {
   air_model *m = self;
   sample(m, t);
-  int rc = met_at(m, t, err);
+  int rc = ct__air_met_at(m, t, err);
   if (rc) return ct_error_prefix(err, "air at t = %.0f s", t);
   /* emissions for the next interval: areas plus traffic [g/s per cell] */
   for (int s = 0; s < m->ns; s++) {
     float *e = m->a->emis[s];
+    float *road = ct__air_line_emission(m->a, s);
     if (m->area[s]) memcpy(e, m->area[s], m->a->nxy * sizeof(float));
     else memset(e, 0, m->a->nxy * sizeof(float));
+    if (road) memset(road, 0, m->a->nxy * sizeof(float));
+    float *to = road ? road : e;
     char name[64];
     snprintf(name, sizeof name, "traffic.emission.%s",
              m->a->cfg.species[s].name);
@@ -524,11 +535,15 @@ static int exchange(void *self, ct_fields *fields, double t, ct_error *err) {
         for (int i = 0; i < m->fnx; i++) {
           float v = f->data[(size_t)j * m->fnx + i];
           if (v > 0)
-            e[(size_t)(j / m->coarsen) * m->a->nx + i / m->coarsen] += v;
+            to[(size_t)(j / m->coarsen) * m->a->nx + i / m->coarsen] += v;
         }
     if (m->escale != 1.0)
-      for (size_t k = 0; k < m->a->nxy; k++) e[k] *= (float)m->escale;
+      for (size_t k = 0; k < m->a->nxy; k++) {
+        e[k] *= (float)m->escale;
+        if (road) road[k] *= (float)m->escale;
+      }
   }
+  ct__air_line_refresh(m->a);
   return CT_OK;
 }
 
@@ -561,6 +576,7 @@ static int summary(void *self, ct_json *j, ct_error *err) {
   ct_json_number(j, "dx_m", m->a->dx);
   ct_json_int(j, "steps", m->a->nstep);
   ct_json_int(j, "stacks", m->a->nstack);
+  if (m->a->lact) ct_json_number(j, "road_kernel_m", m->a->lxh);
   for (int s = 0; s < m->ns; s++) {
     ct_air_balance b;
     ct_air_get_balance(m->a, s, &b);
@@ -569,6 +585,8 @@ static int summary(void *self, ct_json *j, ct_error *err) {
     ct_json_number(j, "left_domain_g", b.left);
     ct_json_number(j, "lost_g", b.lost);
     ct_json_number(j, "in_air_g", b.in_air);
+    if (m->a->kmass[s])
+      ct_json_number(j, "in_road_kernels_g", ct__air_line_mass(m->a, s));
     double res = b.emitted - b.left - b.lost - b.in_air;
     ct_json_number(j, "balance_error_rel",
                    b.emitted > 0 ? res / b.emitted : 0.0);
@@ -595,4 +613,5 @@ static int summary(void *self, ct_json *j, ct_error *err) {
 }
 
 const ct_model_class ct_air_model = {
-    "air", keys, init, max_dt, step, exchange, write, NULL, summary, destroy};
+    "air",   keys,  init, max_dt, step, exchange, write, ct__air_model_state,
+    summary, destroy};

@@ -70,6 +70,12 @@ void ct_air_free(ct_air *a) {
   free(a->zf); free(a->zc); free(a->dz); free(a->prof); free(a->kz);
   free(a->kh); free(a->tri_a); free(a->tri_m); free(a->tri_c);
   free(a->rowsum); free(a->rowsum2);
+  for (int s = 0; s < CT_AIR_MAXSPEC; s++) {
+    free(a->line[s]);
+    free(a->kmass[s]);
+  }
+  free(a->lact); free(a->lrow); free(a->lu); free(a->lex); free(a->ley);
+  free(a->lth); free(a->lcell); free(a->lw); free(a->lzw);
   for (int k = 0; k < a->nstack; k++) free(a->stack[k].zw);
   free(a->stack);
   free(a);
@@ -220,7 +226,8 @@ void ct_air_get_balance(const ct_air *a, int s, ct_air_balance *b) {
     for (int i = 0; i < nx; i++) sum += row[i];
     rs[kj] = sum * area * a->dz[k] * 1e-6;
   }
-  b->in_air = ct__air_sum(rs, (size_t)nz * ny);
+  /* the road kernels' plumes are in the air too (not in the grid) */
+  b->in_air = ct__air_sum(rs, (size_t)nz * ny) + ct__air_line_mass(a, s);
 }
 
 int ct_air_ground(const ct_air *a, int s, float *out) {
@@ -229,6 +236,8 @@ int ct_air_ground(const ct_air *a, int s, float *out) {
   if (a->cfg.plume_in_grid && a->nstack > 0)
     ct__air_kernel_add(a, s, a->cfg.xmin, a->cfg.ymax, a->dx, a->nx, a->ny,
                        a->zc[0], out);
+  ct__air_line_add(a, s, a->cfg.xmin, a->cfg.ymax, a->dx, a->nx, a->ny,
+                   a->zc[0], out);
   return CT_OK;
 }
 
@@ -253,5 +262,5 @@ double ct_air_point(const ct_air *a, int s, double x, double y, double z) {
   }
   if (a->cfg.plume_in_grid && a->nstack > 0)
     v += ct__air_kernel_at(a, s, x, y, z);
-  return v;
+  return v + ct__air_line_at(a, s, x, y, z);
 }

@@ -62,6 +62,8 @@ void ct__air_vertical(ct_air *a, double dt, double *emitted, double *lost,
       }
       left[s] += m * (1.0 - inside);
     }
+    /* roads: their kernels take the emission and hand over to the grid */
+    if (a->line[s]) ct__air_line_step(a, s, dt, &emitted[s], &left[s]);
     const double *ta = a->tri_a + (size_t)s * nz, *tm = a->tri_m + (size_t)s * nz,
                  *tc = a->tri_c + (size_t)s * nz;
     const float *e = a->emis[s];

@@ -621,7 +621,7 @@ static int read_stack(ct__flood_model *m, const ct_entry *e, ct_error *err) {
   size_t n = ct_grid_ncells(g);
   if (!rc) {
     m->bands = malloc((size_t)nb * n * sizeof(float));
-    m->rain_cell = malloc(n * sizeof(float));
+    m->rain_cell = calloc(n, sizeof(float));
     if (!m->bands || !m->rain_cell)
       rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory for the rain "
                         "stack");
@@ -738,7 +738,7 @@ static int init_rain(ct__flood_model *m, ct_error *err) {
     m->rain_mode = RAIN_GAUGES;
     rc = read_gauges(m, eg, err);
     if (rc) return rc;
-    m->rain_cell = malloc(ct_grid_ncells(m->env->grid) * sizeof(float));
+    m->rain_cell = calloc(ct_grid_ncells(m->env->grid), sizeof(float));
     if (!m->rain_cell) return ct_error_set(err, CT_ENOMEM, "out of memory");
     m->gauge_t = -INFINITY;
     return CT_OK;
@@ -775,7 +775,7 @@ static int init_infiltration(ct__flood_model *m, ct_error *err) {
                              "expected none, a rate in mm/h, horton or "
                              "green-ampt, got '%s'",
                              e->value);
-  m->inf_cap = malloc(ct_grid_ncells(m->env->grid) * sizeof(float));
+  m->inf_cap = calloc(ct_grid_ncells(m->env->grid), sizeof(float));
   if (!m->inf_cap) return ct_error_set(err, CT_ENOMEM, "out of memory");
   m->gauge_t_inf = -INFINITY;
   return CT_OK;

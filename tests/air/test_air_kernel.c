@@ -154,9 +154,11 @@ static void test_plume_in_grid(void) {
   ct_air_free(a);
 }
 
-/* A road (a column of emitting cells) in a 100 m grid with a 4 m first
- * level: the road cell's ground value against the line-source kernel's mean
- * over the cell (REFERENCES 3: C = sqrt(2/pi) q_l / (u sigma_z)). */
+/* A road (a column of emitting cells) given as plain ground sources (no
+ * road kernel: what [air] line_kernel = off does) in a 100 m grid with a
+ * 4 m first level: the road cell's ground value against the line-source
+ * formula's mean over the cell (REFERENCES 3: C = sqrt(2/pi) q_l /
+ * (u sigma_z)). The road kernels themselves: test_air_line.c. */
 static void test_line(void) {
   ct_error err = {0};
   ct_air_config c;
@@ -194,9 +196,8 @@ static void test_line(void) {
   printf("road cell: ground %.1f ug/m3, line kernel cell mean %.1f\n",
          g[5 * 30 + 5], s);
   /* 25 % (measured -18 %): with a 4 m first level the grid keeps a ground
-   * road's plume near the ground itself; the kernel's sigma_z starts at
-   * the vehicle wake's 1.5 m and the grid's Kz at the surface layer's. No
-   * line-source hand-over is needed at this resolution (see the report). */
+   * road's plume near the ground itself; the formula's sigma_z starts at
+   * the vehicle wake's 1.5 m and the grid's Kz at the surface layer's. */
   CHECK_NEAR(g[5 * 30 + 5] / s, 1.0, 0.25);
   CHECK_NEAR(g[5 * 30 + 5], grid, 1e-3); /* no stacks: ground = level 1 */
   /* the mass is the grid's: the increment is output only */

@@ -1,0 +1,438 @@
+/* windstack.c - the forecast wind as a time stack of rasters:
+ * [air] wind.u = stack:FILE [FILE ...], wind.v likewise (globs expand,
+ * sorted), in any CRS (wind.crs for files without one), warped onto the
+ * domain grid bilinearly and averaged onto the air grid. Each band's valid
+ * time comes from the file name (u_20260915T1500+0700.tif, Z or an offset
+ * required), else the netCDF time coordinate, else band k of the list is at
+ * k * wind.interval (1 h) from the start.
+ *
+ * A forecast's u and v are instantaneous values at their valid times (not
+ * means over an interval, as rain rates are), so the wind between two
+ * frames is linear in time, component by component; before the first and
+ * after the last it is that frame's. Linear rather than stepped also keeps
+ * the CFL step and the kernels from jumping every forecast hour. The wind
+ * is updated at every coupling time (the met's clock).
+ *
+ * u and v must have the same frames at the same times; times within a file
+ * must increase; two frames at one time are an error naming the files. */
+#include <ctype.h>
+#include <glob.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gdal.h>
+
+#include "air_model.h"
+
+typedef struct frame {
+  int file, band;
+  double t; /* Unix time; NaN: none given */
+} frame;
+
+typedef struct list {
+  const ct_entry *e;
+  char **files;
+  int nfiles;
+  frame *f;
+  int n, cap;
+} list;
+
+static const char *base_name(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+static int digits(const char *p, int n) {
+  for (int k = 0; k < n; k++)
+    if (!isdigit((unsigned char)p[k])) return 0;
+  return 1;
+}
+
+/* A time stamp in a file name, YYYYMMDDTHHMM[SS] or YYYY-MM-DDTHH:MM[:SS]
+ * followed by Z or +-HH[[:]MM]: 1 found; 0 none; -1 no zone (ambiguous). */
+static int name_time(const char *name, double *t) {
+  for (const char *p = name; *p; p++) {
+    if (p > name && isdigit((unsigned char)p[-1])) continue;
+    char iso[40];
+    const char *q;
+    if (digits(p, 4) && p[4] == '-' && digits(p + 5, 2) && p[7] == '-' &&
+        digits(p + 8, 2) && (p[10] == 'T' || p[10] == 't') &&
+        digits(p + 11, 2) && p[13] == ':' && digits(p + 14, 2)) {
+      int sec = p[16] == ':' && digits(p + 17, 2);
+      snprintf(iso, sizeof iso, "%.10sT%.5s:%.2s", p, p + 11,
+               sec ? p + 17 : "00");
+      q = p + (sec ? 19 : 16);
+    } else if (digits(p, 8) && (p[8] == 'T' || p[8] == 't') &&
+               digits(p + 9, 4)) {
+      int sec = digits(p + 13, 2);
+      snprintf(iso, sizeof iso, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", p, p + 4,
+               p + 6, p + 9, p + 11, sec ? p + 13 : "00");
+      q = p + (sec ? 15 : 13);
+    } else {
+      continue;
+    }
+    size_t L = strlen(iso);
+    if (*q == 'Z' || *q == 'z') {
+      snprintf(iso + L, sizeof iso - L, "Z");
+    } else if ((*q == '+' || *q == '-') && digits(q + 1, 2)) {
+      const char *r = q + 3;
+      if (*r == ':') r++;
+      snprintf(iso + L, sizeof iso - L, "%c%.2s:%.2s", *q, q + 1,
+               digits(r, 2) ? r : "00");
+    } else {
+      return -1;
+    }
+    int off;
+    return ct_parse_iso8601(iso, t, &off) == 0 ? 1 : -1;
+  }
+  return 0;
+}
+
+/* CF "UNITS since YYYY-MM-DD[ HH:MM[:SS]][ +HH:MM|Z]" (UTC by default):
+ * 0 and the unit in seconds and the reference Unix time. */
+static int cf_time(const char *u, double *scale, double *t0) {
+  char unit[32];
+  int n = 0, Y, M, D, h = 0, mi = 0, k = 0;
+  double s = 0;
+  if (sscanf(u, " %31s since %n", unit, &n) != 1 || n == 0) return -1;
+  static const char *const names[4][3] = {{"seconds", "second", "s"},
+                                          {"minutes", "minute", "min"},
+                                          {"hours", "hour", "h"},
+                                          {"days", "day", "d"}};
+  static const double sec[4] = {1, 60, 3600, 86400};
+  *scale = 0;
+  for (int a = 0; a < 4; a++)
+    for (int b = 0; b < 3; b++)
+      if (!strcmp(unit, names[a][b])) *scale = sec[a];
+  if (*scale == 0) return -1;
+  const char *p = u + n;
+  if (sscanf(p, "%d-%d-%d%n", &Y, &M, &D, &k) != 3) return -1;
+  p += k;
+  if ((*p == ' ' || *p == 'T') && sscanf(p + 1, "%d:%d%n", &h, &mi, &k) == 2) {
+    p += 1 + k;
+    if (*p == ':') {
+      if (sscanf(p + 1, "%lf%n", &s, &k) != 1) return -1;
+      p += 1 + k;
+    }
+  }
+  while (*p == ' ') p++;
+  char zone[8] = "Z";
+  if ((*p == '+' || *p == '-') && digits(p + 1, 2)) {
+    const char *r = p + 3;
+    if (*r == ':') r++;
+    snprintf(zone, sizeof zone, "%c%.2s:%.2s", *p, p + 1,
+             digits(r, 2) ? r : "00");
+  } else if (*p && *p != 'Z' && strncmp(p, "UTC", 3) != 0) {
+    return -1;
+  }
+  char iso[48];
+  int off;
+  snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:00%s", Y, M, D, h, mi,
+           zone);
+  if (ct_parse_iso8601(iso, t0, &off) != 0) return -1;
+  *t0 += s;
+  return 0;
+}
+
+static void list_free(list *l) {
+  for (int k = 0; k < l->nfiles; k++) free(l->files[k]);
+  free(l->files);
+  free(l->f);
+  memset(l, 0, sizeof *l);
+}
+
+/* stack:FILE [FILE ...] -> resolved paths (globs sorted). */
+static int list_files(const ct_scenario *sc, list *l, ct_error *err) {
+  char *text = strdup(l->e->value + 6);
+  if (!text) return ct_error_set(err, CT_ENOMEM, "air: out of memory");
+  int rc = CT_OK;
+  char *save = NULL;
+  for (char *tok = strtok_r(text, " \t", &save); tok && !rc;
+       tok = strtok_r(NULL, " \t", &save)) {
+    char *path = ct_scenario_resolve(sc, tok);
+    if (!path) {
+      rc = ct_error_set(err, CT_ENOMEM, "air: out of memory");
+      break;
+    }
+    glob_t gl;
+    memset(&gl, 0, sizeof gl);
+    int pattern = strpbrk(tok, "*?[") != NULL;
+    if (pattern && (glob(path, 0, NULL, &gl) != 0 || gl.gl_pathc == 0))
+      rc = ct_scenario_error(sc, l->e, CT_ENOENT, err,
+                             "wind stack: no file matches '%s'", path);
+    size_t nm = pattern ? gl.gl_pathc : 1;
+    char **nf = rc ? NULL : realloc(l->files, ((size_t)l->nfiles + nm) *
+                                                  sizeof *nf);
+    if (!rc && !nf) rc = ct_error_set(err, CT_ENOMEM, "air: out of memory");
+    if (nf) l->files = nf;
+    for (size_t k = 0; !rc && k < nm; k++) {
+      l->files[l->nfiles] = strdup(pattern ? gl.gl_pathv[k] : path);
+      if (!l->files[l->nfiles])
+        rc = ct_error_set(err, CT_ENOMEM, "air: out of memory");
+      else
+        l->nfiles++;
+    }
+    if (pattern) globfree(&gl);
+    free(path);
+  }
+  free(text);
+  if (!rc && l->nfiles == 0)
+    rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
+                           "expected stack:FILE [FILE ...]");
+  return rc;
+}
+
+/* The frames of one file and their times; times in a file must increase. */
+static int file_frames(const ct_scenario *sc, list *l, int file,
+                       ct_error *err) {
+  const char *path = l->files[file];
+  GDALAllRegister();
+  GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+  if (!ds)
+    return ct_scenario_error(sc, l->e, CT_ENOENT, err,
+                             "wind stack: cannot open raster '%s'", path);
+  int nb = GDALGetRasterCount(ds), rc = CT_OK;
+  double tn = NAN, scale = 0, t0 = 0;
+  int named = name_time(base_name(path), &tn);
+  const char *units = GDALGetMetadataItem(ds, "time#units", NULL);
+  int cf = units && cf_time(units, &scale, &t0) == 0;
+  if (named < 0)
+    rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
+                           "wind stack: %s: the time in the name has no UTC "
+                           "offset (add Z or +HH:MM): ambiguous",
+                           path);
+  if (!rc && nb < 1)
+    rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
+                           "wind stack: %s has no raster band", path);
+  if (!rc && named > 0 && nb > 1 && !cf)
+    rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
+                           "wind stack: %s has %d bands but one time (in its "
+                           "name) and no netCDF time coordinate: split it "
+                           "into one file per time",
+                           path, nb);
+  if (!rc && l->n + nb > l->cap) {
+    int cap = 2 * (l->n + nb);
+    frame *f = realloc(l->f, (size_t)cap * sizeof *f);
+    if (!f) rc = ct_error_set(err, CT_ENOMEM, "air: out of memory");
+    else {
+      l->f = f;
+      l->cap = cap;
+    }
+  }
+  for (int b = 1; !rc && b <= nb; b++) {
+    frame *f = &l->f[l->n++];
+    f->file = file;
+    f->band = b;
+    f->t = NAN;
+    const char *v = NULL;
+    double tv;
+    if (cf) {
+      GDALRasterBandH h = GDALGetRasterBand(ds, b);
+      v = h ? GDALGetMetadataItem(h, "NETCDF_DIM_time", NULL) : NULL;
+    }
+    if (v && ct_parse_double(v, &tv) == 0 && !(named > 0 && nb == 1))
+      f->t = t0 + tv * scale;
+    else if (named > 0)
+      f->t = tn;
+    if (b > 1 && !isnan(f->t) && !(f->t > f[-1].t))
+      rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
+                             "wind stack: %s: the times of its bands must "
+                             "increase, band %d is %+.0f s after band %d",
+                             path, b, f->t - f[-1].t, b - 1);
+  }
+  GDALClose(ds);
+  return rc;
+}
+
+static int cmp_frame(const void *a, const void *b) {
+  const frame *x = a, *y = b;
+  if (x->t != y->t) return x->t < y->t ? -1 : 1;
+  if (x->file != y->file) return x->file < y->file ? -1 : 1;
+  return (x->band > y->band) - (x->band < y->band);
+}
+
+static void label(char *buf, size_t n, const list *l, const frame *f) {
+  snprintf(buf, n, "%s band %d", base_name(l->files[f->file]), f->band);
+}
+
+/* Names the files of a list for messages: "a.tif, b.tif" (the first few). */
+static void names(char *buf, size_t n, const list *l) {
+  buf[0] = 0;
+  for (int k = 0; k < l->nfiles && k < 4; k++) {
+    size_t L = strlen(buf);
+    snprintf(buf + L, n - L, "%s%s", k ? ", " : "", base_name(l->files[k]));
+  }
+  if (l->nfiles > 4) {
+    size_t L = strlen(buf);
+    snprintf(buf + L, n - L, " and %d more", l->nfiles - 4);
+  }
+}
+
+/* Frames of one component: listed, timed (all or none), sorted, distinct. */
+static int read_list(ct__air_model *m, list *l, double interval,
+                     ct_error *err) {
+  const ct_scenario *sc = m->env->sc;
+  int rc = list_files(sc, l, err);
+  for (int f = 0; !rc && f < l->nfiles; f++) rc = file_frames(sc, l, f, err);
+  if (rc) return rc;
+  int timed = 0;
+  for (int k = 0; k < l->n; k++) timed += !isnan(l->f[k].t);
+  char a[512], b[512];
+  if (timed == 0) { /* in the listed order, wind.interval apart */
+    for (int k = 0; k < l->n; k++)
+      l->f[k].t = m->env->start_unix + k * interval;
+    return CT_OK;
+  }
+  for (int k = 0; k < l->n; k++)
+    if (isnan(l->f[k].t)) {
+      label(a, sizeof a, l, &l->f[k]);
+      return ct_scenario_error(sc, l->e, CT_EINVAL, err,
+                               "wind stack: %s has no time (in its name or "
+                               "netCDF metadata) while other frames have one",
+                               a);
+    }
+  qsort(l->f, (size_t)l->n, sizeof *l->f, cmp_frame);
+  for (int k = 1; k < l->n; k++)
+    if (l->f[k].t - l->f[k - 1].t < 1.0) {
+      label(a, sizeof a, l, &l->f[k - 1]);
+      label(b, sizeof b, l, &l->f[k]);
+      return ct_scenario_error(sc, l->e, CT_EINVAL, err,
+                               "wind stack: %s and %s are for the same time",
+                               a, b);
+    }
+  return CT_OK;
+}
+
+/* Warps frame k of a list onto the air grid: out gets nxy values. */
+static int read_frame(ct__air_model *m, const list *l, const frame *f,
+                      const char *crs, float *fine, float *out,
+                      ct_error *err) {
+  const ct_scenario *sc = m->env->sc;
+  const char *path = l->files[f->file];
+  ct_raster_opts o;
+  memset(&o, 0, sizeof o);
+  o.resample = CT_RESAMPLE_BILINEAR;
+  o.band = f->band;
+  o.name = l->e->key;
+  o.crs = crs;
+  int rc = ct_raster_warp(path, m->env->grid, &o, fine, err);
+  if (rc) return ct_error_prefix(err, "%s:%d: [air] %s", sc->path, l->e->line,
+                                 l->e->key);
+  ct__air_coarsen(m, fine, out);
+  const ct_air *a = m->a;
+  for (size_t c = 0; c < a->nxy; c++)
+    if (!isfinite(out[c]) || fabsf(out[c]) > 150.0f)
+      return ct_scenario_error(sc, l->e, CT_EINVAL, err,
+                               "wind stack: %s band %d: %s at air cell (%zu, "
+                               "%zu) (x %.0f, y %.0f): %s",
+                               path, f->band,
+                               isfinite(out[c]) ? "a wind beyond 150 m/s"
+                                                : "no data",
+                               c % (size_t)a->nx, c / (size_t)a->nx,
+                               a->cfg.xmin + ((double)(c % (size_t)a->nx) + 0.5) * a->dx,
+                               a->cfg.ymax - ((double)(c / (size_t)a->nx) + 0.5) * a->dx,
+                               isfinite(out[c]) ? "check the units (m/s)"
+                                                : "the raster must cover the "
+                                                  "domain");
+  return CT_OK;
+}
+
+int ct__air_wind_stack_read(ct__air_model *m, ct_error *err) {
+  const ct_scenario *sc = m->env->sc;
+  list lu = {0}, lv = {0};
+  lu.e = ct_scenario_entry(sc, "air", "wind.u");
+  lv.e = ct_scenario_entry(sc, "air", "wind.v");
+  const ct_entry *ec = ct_scenario_entry(sc, "air", "wind.crs");
+  if (strncmp(lu.e->value, "stack:", 6) || strncmp(lv.e->value, "stack:", 6))
+    return ct_scenario_error(sc, strncmp(lu.e->value, "stack:", 6) ? lu.e
+                                                                   : lv.e,
+                             CT_EINVAL, err,
+                             "give both wind.u and wind.v as stack:FILE ... "
+                             "(or both as raster layers)");
+  double interval;
+  int rc = ct_scenario_duration(sc, "air", "wind.interval", 3600.0, &interval,
+                                err);
+  if (!rc && !(interval > 0))
+    rc = ct_scenario_error(sc, ct_scenario_entry(sc, "air", "wind.interval"),
+                           CT_EINVAL, err, "expected a positive duration");
+  if (!rc) rc = read_list(m, &lu, interval, err);
+  if (!rc) rc = read_list(m, &lv, interval, err);
+  char a[512], b[512];
+  if (!rc && lu.n != lv.n) {
+    names(a, sizeof a, &lu);
+    names(b, sizeof b, &lv);
+    rc = ct_scenario_error(sc, lv.e, CT_EINVAL, err,
+                           "wind stack: wind.u has %d bands (%s), wind.v %d "
+                           "(%s): they must have the same frames",
+                           lu.n, a, lv.n, b);
+  }
+  for (int k = 0; !rc && k < lu.n; k++)
+    if (fabs(lu.f[k].t - lv.f[k].t) >= 1.0) {
+      char tu[64], tv[64];
+      label(a, sizeof a, &lu, &lu.f[k]);
+      label(b, sizeof b, &lv, &lv.f[k]);
+      ct_format_local(lu.f[k].t, m->env->utc_offset_s, tu, sizeof tu);
+      ct_format_local(lv.f[k].t, m->env->utc_offset_s, tv, sizeof tv);
+      rc = ct_scenario_error(sc, lv.e, CT_EINVAL, err,
+                             "wind stack: frame %d of wind.u (%s) is for %s, "
+                             "of wind.v (%s) for %s",
+                             k + 1, a, tu, b, tv);
+    }
+  size_t nxy = m->a->nxy;
+  float *fine = NULL;
+  if (!rc) {
+    m->ws.n = lu.n;
+    m->ws.t = malloc((size_t)lu.n * sizeof(double));
+    m->ws.u = malloc((size_t)lu.n * nxy * sizeof(float));
+    m->ws.v = malloc((size_t)lu.n * nxy * sizeof(float));
+    m->wu = malloc(nxy * sizeof(float));
+    m->wv = malloc(nxy * sizeof(float));
+    fine = malloc(m->fnxy * sizeof(float));
+    if (!m->ws.t || !m->ws.u || !m->ws.v || !m->wu || !m->wv || !fine)
+      rc = ct_error_set(err, CT_ENOMEM, "air: out of memory for %d wind "
+                        "frames", lu.n);
+  }
+  const char *crs = ec ? ec->value : NULL;
+  for (int k = 0; !rc && k < lu.n; k++) {
+    m->ws.t[k] = lu.f[k].t - m->env->start_unix;
+    rc = read_frame(m, &lu, &lu.f[k], crs, fine, m->ws.u + (size_t)k * nxy,
+                    err);
+    if (!rc)
+      rc = read_frame(m, &lv, &lv.f[k], crs, fine, m->ws.v + (size_t)k * nxy,
+                      err);
+  }
+  if (!rc && (m->ws.t[0] > 0 || m->ws.t[m->ws.n - 1] < m->env->duration))
+    ct_warn(m->env, "%s:%d: [air] wind.u: the forecast covers %g..%g s of the "
+            "run's 0..%g s; its first / last frame holds outside",
+            sc->path, lu.e->line, m->ws.t[0], m->ws.t[m->ws.n - 1],
+            m->env->duration);
+  free(fine);
+  list_free(&lu);
+  list_free(&lv);
+  return rc;
+}
+
+void ct__air_wind_stack_at(ct__air_model *m, double t) {
+  const ct__air_wstack *ws = &m->ws;
+  size_t nxy = m->a->nxy;
+  int k = 0;
+  while (k + 1 < ws->n && ws->t[k + 1] <= t) k++;
+  int k1 = k + 1 < ws->n ? k + 1 : k;
+  double w = (k1 > k && t > ws->t[k]) ? (t - ws->t[k]) / (ws->t[k1] - ws->t[k])
+                                      : 0.0;
+  const float *u0 = ws->u + (size_t)k * nxy, *u1 = ws->u + (size_t)k1 * nxy;
+  const float *v0 = ws->v + (size_t)k * nxy, *v1 = ws->v + (size_t)k1 * nxy;
+  for (size_t c = 0; c < nxy; c++) {
+    m->wu[c] = (float)((1.0 - w) * u0[c] + w * u1[c]);
+    m->wv[c] = (float)((1.0 - w) * v0[c] + w * v1[c]);
+  }
+}
+
+void ct__air_wind_stack_free(ct__air_wstack *ws) {
+  free(ws->t);
+  free(ws->u);
+  free(ws->v);
+  memset(ws, 0, sizeof *ws);
+}
