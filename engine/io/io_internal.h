@@ -23,60 +23,6 @@
 #define CT__H5_FILE_LOCKING_API 1
 #else
 #define CT__H5_FILE_LOCKING_API 0
-/* --- the run file writer's state (snapshot_write.c, restart.c) --- */
-
-typedef struct svar {     /* a time-varying (time, y, x) field */
-  char name[64];
-  hid_t ds;
-} svar;
-
-typedef struct srow {     /* a per-item table variable (time, group_item) */
-  char group[64], name[64];
-  hid_t ds;
-  int n;
-  float *staged;          /* the row waiting for the next slice */
-  int has_staged;
-} srow;
-
-typedef struct sgroup {   /* a table group and its item dimension */
-  char name[64];
-  hid_t g, item_dim;
-  int n;
-} sgroup;
-
-struct ct_snapshot {
-  char *path;
-  hid_t file, time_ds, y_ds, x_ds, crs_ds, vectors;
-  int nx, ny;
-  hsize_t cy, cx;
-  int geographic;
-  int nt;
-  double last_t;
-  svar *vars;
-  int nvars;
-  int have_vars;          /* set by the first append */
-  srow *rows;
-  int nrows;
-  sgroup *groups;
-  int ngroups;
-  /* Parallel compression of time slices: one task per field and chunk,
-   * each with its shuffled input and deflated output buffer. */
-  int ncy, ncx;            /* chunks down and across */
-  size_t chunk_bytes, bound;
-  unsigned char *shuf, *comp;
-  uLongf *csize;
-  int *cstatus;
-  int broken;              /* a write failed: keep the file as last flushed */
-  int state_slot;          /* checkpoint slot the next state goes to (0, 1) */
-};
-
-/* Allocates the parallel compression buffers for n time-varying fields. */
-int ct__snapshot_alloc_chunks(ct_snapshot *s, int n, ct_error *err);
-void ct__snapshot_free(ct_snapshot *s);
-hid_t ct__snapshot_fapl(void);
-/* Chunk edge for a grid axis of n cells (at most 256, tiling it evenly). */
-hsize_t ct__chunk_len(int n);
-
 #endif
 
 /* Silences HDF5's automatic error printing (the engine never prints). */
