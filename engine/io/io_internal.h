@@ -102,6 +102,8 @@ struct ct_snapshot {
   int state_slot;          /* checkpoint slot the next state goes to (0, 1) */
 };
 
+/* An empty writer for path (no file open yet); NULL when out of memory. */
+ct_snapshot *ct__snapshot_new(const char *path);
 /* Allocates the parallel compression buffers for n time-varying fields. */
 int ct__snapshot_alloc_chunks(ct_snapshot *s, int n, ct_error *err);
 void ct__snapshot_free(ct_snapshot *s);

@@ -387,12 +387,8 @@ int ct_snapshot_reopen(ct_snapshot **out, const char *path, int nkeep,
   *out = NULL;
   H5dont_atexit();
   ct__h5_quiet();
-  ct_snapshot *s = calloc(1, sizeof *s);
-  if (!s || !(s->path = strdup(path))) {
-    free(s);
-    return ct_error_set(err, CT_ENOMEM, "out of memory");
-  }
-  s->file = s->time_ds = s->y_ds = s->x_ds = s->crs_ds = s->vectors = -1;
+  ct_snapshot *s = ct__snapshot_new(path);
+  if (!s) return ct_error_set(err, CT_ENOMEM, "out of memory");
   hid_t fapl = ct__snapshot_fapl();
   if (fapl >= 0) s->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
   if (fapl >= 0) H5Pclose(fapl);

@@ -286,6 +286,17 @@ static herr_t set_locking(hid_t fapl) {
 #endif
 }
 
+ct_snapshot *ct__snapshot_new(const char *path) {
+  ct_snapshot *s = calloc(1, sizeof *s);
+  if (!s || !(s->path = strdup(path))) {
+    free(s);
+    return NULL;
+  }
+  s->file = s->time_ds = s->y_ds = s->x_ds = s->crs_ds = s->vectors = -1;
+  s->last_t = -INFINITY;
+  return s;
+}
+
 /* The format held to the 1.8 one (see ct_snapshot_create), strong close,
  * locking where the file system has it. */
 hid_t ct__snapshot_fapl(void) {
@@ -319,17 +330,12 @@ int ct_snapshot_create(ct_snapshot **out, const char *path, const ct_grid *g,
     return ct_error_set(err, CT_EINVAL, "%s: negative input count", path);
   ct__h5_quiet();
 
-  ct_snapshot *s = calloc(1, sizeof *s);
-  if (!s || !(s->path = strdup(path))) {
-    free(s);
-    return ct_error_set(err, CT_ENOMEM, "out of memory");
-  }
-  s->file = s->time_ds = s->y_ds = s->x_ds = s->crs_ds = s->vectors = -1;
+  ct_snapshot *s = ct__snapshot_new(path);
+  if (!s) return ct_error_set(err, CT_ENOMEM, "out of memory");
   s->nx = g->nx;
   s->ny = g->ny;
   s->cy = ct__chunk_len(g->ny);
   s->cx = ct__chunk_len(g->nx);
-  s->last_t = -INFINITY;
 
   if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0 ||
       H5Zfilter_avail(H5Z_FILTER_SHUFFLE) <= 0) {
