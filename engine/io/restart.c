@@ -42,11 +42,9 @@ static herr_t write_block(hid_t g, const char *name, const void *data,
     /* One chunk for most blocks, so a grid array takes its own size. */
     hsize_t chunk = bytes < BLOCK_CHUNK ? (bytes > 0 ? bytes : 1) : BLOCK_CHUNK;
     hid_t dcpl = ct__dcpl(), space = H5Screate_simple(1, &bytes, &maxd);
-    /* Deflated at zlib's fastest: much of a state is zeros or NaN (dry
-     * faces, compensation terms, cells never flooded), and on a slow disk
-     * writing is what a checkpoint costs. */
-    if (dcpl >= 0 && space >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 &&
-        H5Pset_deflate(dcpl, 1) >= 0)
+    /* Not deflated: even zlib's fastest level made the checkpoint most of
+     * a small run's time, for a state that is a few grid arrays. */
+    if (dcpl >= 0 && space >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0)
       ds = H5Dcreate2(g, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl,
                       H5P_DEFAULT);
     if (dcpl >= 0) H5Pclose(dcpl);
