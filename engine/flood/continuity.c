@@ -12,23 +12,10 @@
  * are added in row order afterwards, so the thread count never changes them.
  *
  * Row kernels; sweep.c runs them in one pass over the grid. */
-#include <math.h>
+#include "flood/kernels.h"
 
-#include "flood/flood_internal.h"
-
-/* max without libm's NaN rules, so it compiles to one vector instruction. */
-static inline float fmx(float a, float b) { return a > b ? a : b; }
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define CT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CT_CLONES
-#endif
-
-/* Outflow factor of each cell of a row: 1, or the share of its outgoing
- * discharge it can afford from what it holds. qxr: the row's x faces 0..n;
- * qyn, qys: its north and south y faces; lim[i] is cell i. */
+/* Outflow factor of each cell of a row (lim_cell). qxr: the row's x faces
+ * 0..n; qyn, qys: its north and south y faces; lim[i] is cell i. */
 CT_CLONES
 static void limiter_row(const float *restrict eta, const float *restrict z,
                         const float *restrict comp, const float *restrict qxr,
@@ -36,28 +23,12 @@ static void limiter_row(const float *restrict eta, const float *restrict z,
                         float *restrict lim, size_t k0, int n, float dtdx) {
   for (int i = 0; i < n; i++) {
     size_t k = k0 + (size_t)i;
-    float out = fmx(qxr[i + 1], 0.0f) + fmx(-qxr[i], 0.0f) +
-                fmx(qys[i], 0.0f) + fmx(-qyn[i], 0.0f);
-    float vol = out * dtdx;
-    float avail = (eta[k] - z[k]) - comp[k];
-    avail = fmx(avail, 0.0f);
-    lim[i] = vol > avail ? avail / vol : 1.0f;
+    lim[i] = lim_cell(qxr[i], qxr[i + 1], qyn[i], qys[i], eta[k], z[k],
+                      comp[k], dtdx);
   }
 }
 
-/* GCC's UBSan reports a null store inside the lane arrays of an omp simd
- * reduction (a false positive: the plain loop is clean and the sums agree),
- * so sanitizer builds keep the loop scalar. */
-#if defined(__SANITIZE_ADDRESS__)
-#define CT_SIMD_SUMS
-#else
-#define CT_SIMD_SUMS                                                         \
-  _Pragma("omp simd reduction(+:s_rain,s_inf,s_drain,s_clamp) reduction(max:hmax)")
-#endif
-
-typedef struct cont_args {
-  double dtdx, dt, rain_u;
-} cont_args;
+typedef ct__cont_args cont_args;
 
 /* One row of the depth update; flags select the optional sources at compile
  * time (the wrapper below calls it with constants). Returns the row sums. */
@@ -78,46 +49,29 @@ cont_row_impl(float *restrict eta, const float *restrict z,
   CT_SIMD_SUMS
   for (int i = 0; i < n; i++) {
     size_t k = k0 + (size_t)i;
-    float qw = qxr[i], qe = qxr[i + 1], qn = qyn[i], qs = qys[i];
     /* Each face scaled by its upstream cell's factor (lc[-1] and lc[n] are
      * the ghosts' 1). */
     float l0 = lc[i];
-    float fw = qw * (qw > 0.0f ? lc[i - 1] : l0);
-    float fe = qe * (qe > 0.0f ? l0 : lc[i + 1]);
-    float fn = qn * (qn > 0.0f ? ln[i] : l0);
-    float fs = qs * (qs > 0.0f ? l0 : ls[i]);
+    float fw = eff(qxr[i], lc[i - 1], l0), fe = eff(qxr[i + 1], l0, lc[i + 1]);
+    float fn = eff(qyn[i], ln[i], l0), fs = eff(qys[i], l0, ls[i]);
     qx[k] = fw;
     qy[k] = fn;
-    double zk = (double)z[k];
-    double d = ((double)eta[k] - zk) - (double)comp[k];
-    d += a.dtdx * (((double)fw - (double)fe) + ((double)fn - (double)fs));
-    double r = a.rain_u;
-    if (has_rain) r += (double)rain[k];
-    d += r * a.dt;
-    s_rain += r * a.dt;
-    /* Round-off of the limiter can leave -1e-9 m: clamp, and count it. */
-    double neg = d < 0.0 ? -d : 0.0;
-    s_clamp += neg;
-    d += neg;
-    if (has_inf) {
-      double cap = (double)infil[k] * a.dt;
-      double take = d < cap ? d : cap;
-      d -= take;
-      s_inf += take;
-      infcum[k] += (float)take;
-    }
-    if (has_drain) {
-      double cap = (double)drain[k] * a.dt;
-      double take = d < cap ? d : cap;
-      d -= take;
-      s_drain += take;
-    }
-    double e = zk + d;
-    float ef = (float)e;
-    eta[k] = ef;
-    comp[k] = (float)((double)ef - e);
-    hmax = d > hmax ? d : hmax;
+    ct__cell_out o = cont_cell(
+        eta[k], z[k], comp[k], fw, fe, fn, fs,
+        has_rain ? (double)rain[k] : 0.0, has_inf ? (double)infil[k] : 0.0,
+        has_drain ? (double)drain[k] : 0.0, &a, has_inf, has_drain);
+    eta[k] = o.eta;
+    comp[k] = o.comp;
+    if (has_inf) infcum[k] += o.infil;
+    if (has_rain) s_rain += o.rain;
+    s_clamp += o.clamp;
+    s_inf += o.inf;
+    s_drain += o.drain;
+    hmax = o.depth > hmax ? o.depth : hmax;
   }
+  /* Uniform rain only: every cell got the same depth (the sum in the loop
+   * would cost two additions a vector for the same number). */
+  if (!has_rain) s_rain = (double)n * (a.rain_u * a.dt);
   sums[RS_RAIN] = s_rain;
   sums[RS_INF] = s_inf;
   sums[RS_DRAIN] = s_drain;
@@ -158,6 +112,12 @@ typedef void (*cont_fn)(float *restrict, const float *restrict,
                         float *restrict, const float *restrict, size_t, int,
                         int, cont_args, double *restrict);
 
+static void cont_args_of(const ct_flood *f, double dt, ct__cont_args *a) {
+  a->dtdx = dt / f->dx;
+  a->dt = dt;
+  a->rain_u = f->rain_u;
+}
+
 void ct__flood_limiter_row(const ct_flood *f, int r, const float *qxr,
                            const float *qyn, const float *qys, float *lim,
                            double dt) {
@@ -173,9 +133,7 @@ void ct__flood_continuity_row(ct_flood *f, int r, const float *qxr,
                                       cont_001, cont_101, cont_011, cont_111};
   const int nx = f->nx, w = f->w;
   cont_args a;
-  a.dtdx = dt / f->dx;
-  a.dt = dt;
-  a.rain_u = f->rain_u;
+  cont_args_of(f, dt, &a);
   cont_fn fn = variants[(f->rain ? 1 : 0) | (f->infil ? 2 : 0) |
                        (f->drain ? 4 : 0)];
   fn(f->eta, f->z, f->comp, qxr, qyn, qys, ln, lc, ls, f->qx, f->qy, f->rain,

@@ -96,7 +96,7 @@ double ct__flood_max(const double *v, int n, int stride);
 void ct__flood_ghosts(ct_flood *f, double t);
 
 typedef struct ct__mom_args {
-  float g, dt, rdx, theta, half1mt, hmin;
+  float gdt, gdtr, theta, half1mt, hmin; /* g dt, g dt / dx, ... */
 } ct__mom_args;
 void ct__flood_mom_args(const ct_flood *f, double dt, ct__mom_args *a);
 /* New discharges of face row r (0 .. ny) from the current state: x faces
