@@ -44,98 +44,6 @@ static const char *base_name(const char *p) {
   return s ? s + 1 : p;
 }
 
-static int digits(const char *p, int n) {
-  for (int k = 0; k < n; k++)
-    if (!isdigit((unsigned char)p[k])) return 0;
-  return 1;
-}
-
-/* A time stamp in a file name, YYYYMMDDTHHMM[SS] or YYYY-MM-DDTHH:MM[:SS]
- * followed by Z or +-HH[[:]MM]: 1 found; 0 none; -1 no zone (ambiguous). */
-static int name_time(const char *name, double *t) {
-  for (const char *p = name; *p; p++) {
-    if (p > name && isdigit((unsigned char)p[-1])) continue;
-    char iso[40];
-    const char *q;
-    if (digits(p, 4) && p[4] == '-' && digits(p + 5, 2) && p[7] == '-' &&
-        digits(p + 8, 2) && (p[10] == 'T' || p[10] == 't') &&
-        digits(p + 11, 2) && p[13] == ':' && digits(p + 14, 2)) {
-      int sec = p[16] == ':' && digits(p + 17, 2);
-      snprintf(iso, sizeof iso, "%.10sT%.5s:%.2s", p, p + 11,
-               sec ? p + 17 : "00");
-      q = p + (sec ? 19 : 16);
-    } else if (digits(p, 8) && (p[8] == 'T' || p[8] == 't') &&
-               digits(p + 9, 4)) {
-      int sec = digits(p + 13, 2);
-      snprintf(iso, sizeof iso, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", p, p + 4,
-               p + 6, p + 9, p + 11, sec ? p + 13 : "00");
-      q = p + (sec ? 15 : 13);
-    } else {
-      continue;
-    }
-    size_t L = strlen(iso);
-    if (*q == 'Z' || *q == 'z') {
-      snprintf(iso + L, sizeof iso - L, "Z");
-    } else if ((*q == '+' || *q == '-') && digits(q + 1, 2)) {
-      const char *r = q + 3;
-      if (*r == ':') r++;
-      snprintf(iso + L, sizeof iso - L, "%c%.2s:%.2s", *q, q + 1,
-               digits(r, 2) ? r : "00");
-    } else {
-      return -1;
-    }
-    int off;
-    return ct_parse_iso8601(iso, t, &off) == 0 ? 1 : -1;
-  }
-  return 0;
-}
-
-/* CF "UNITS since YYYY-MM-DD[ HH:MM[:SS]][ +HH:MM|Z]" (UTC by default):
- * 0 and the unit in seconds and the reference Unix time. */
-static int cf_time(const char *u, double *scale, double *t0) {
-  char unit[32];
-  int n = 0, Y, M, D, h = 0, mi = 0, k = 0;
-  double s = 0;
-  if (sscanf(u, " %31s since %n", unit, &n) != 1 || n == 0) return -1;
-  static const char *const names[4][3] = {{"seconds", "second", "s"},
-                                          {"minutes", "minute", "min"},
-                                          {"hours", "hour", "h"},
-                                          {"days", "day", "d"}};
-  static const double sec[4] = {1, 60, 3600, 86400};
-  *scale = 0;
-  for (int a = 0; a < 4; a++)
-    for (int b = 0; b < 3; b++)
-      if (!strcmp(unit, names[a][b])) *scale = sec[a];
-  if (*scale == 0) return -1;
-  const char *p = u + n;
-  if (sscanf(p, "%d-%d-%d%n", &Y, &M, &D, &k) != 3) return -1;
-  p += k;
-  if ((*p == ' ' || *p == 'T') && sscanf(p + 1, "%d:%d%n", &h, &mi, &k) == 2) {
-    p += 1 + k;
-    if (*p == ':') {
-      if (sscanf(p + 1, "%lf%n", &s, &k) != 1) return -1;
-      p += 1 + k;
-    }
-  }
-  while (*p == ' ') p++;
-  char zone[8] = "Z";
-  if ((*p == '+' || *p == '-') && digits(p + 1, 2)) {
-    const char *r = p + 3;
-    if (*r == ':') r++;
-    snprintf(zone, sizeof zone, "%c%.2s:%.2s", *p, p + 1,
-             digits(r, 2) ? r : "00");
-  } else if (*p && *p != 'Z' && strncmp(p, "UTC", 3) != 0) {
-    return -1;
-  }
-  char iso[48];
-  int off;
-  snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:00%s", Y, M, D, h, mi,
-           zone);
-  if (ct_parse_iso8601(iso, t0, &off) != 0) return -1;
-  *t0 += s;
-  return 0;
-}
-
 static void list_free(list *l) {
   for (int k = 0; k < l->nfiles; k++) free(l->files[k]);
   free(l->files);
@@ -195,9 +103,9 @@ static int file_frames(const ct_scenario *sc, list *l, int file,
                              "wind stack: cannot open raster '%s'", path);
   int nb = GDALGetRasterCount(ds), rc = CT_OK;
   double tn = NAN, scale = 0, t0 = 0;
-  int named = name_time(base_name(path), &tn);
+  int off, named = ct_time_in_name(base_name(path), &tn, &off, NULL, 0);
   const char *units = GDALGetMetadataItem(ds, "time#units", NULL);
-  int cf = units && cf_time(units, &scale, &t0) == 0;
+  int cf = units && ct_parse_cf_time_units(units, &scale, &t0) == 0;
   if (named < 0)
     rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
                            "wind stack: %s: the time in the name has no UTC "

@@ -156,3 +156,120 @@ int ct_edit_distance(const char *a, const char *b) {
   }
   return row[lb];
 }
+
+/* --- time stamps of forecast files --- */
+
+static int digits_at(const char *p, int n) {
+  for (int k = 0; k < n; k++)
+    if (!isdigit((unsigned char)p[k])) return 0;
+  return 1;
+}
+
+/* A time stamp in a file name: YYYYMMDDTHHMM[SS] or YYYY-MM-DDTHH:MM[:SS],
+ * then Z, +HH, +HHMM or +HH:MM. 1: found (t, off); 0: none; -1: a stamp
+ * without an offset (local time of an unknown zone: ambiguous). */
+int ct_time_in_name(const char *name, double *t, int *off, char *stamp,
+                    size_t nstamp) {
+  for (const char *p = name; *p; p++) {
+    if (p > name && isdigit((unsigned char)p[-1])) continue;
+    int Y, M, D, h, mi, s = 0;
+    const char *q;
+    if (digits_at(p, 4) && p[4] == '-' && digits_at(p + 5, 2) && p[7] == '-' &&
+        digits_at(p + 8, 2) && (p[10] == 'T' || p[10] == 't') &&
+        digits_at(p + 11, 2) && p[13] == ':' && digits_at(p + 14, 2)) {
+      sscanf(p, "%4d-%2d-%2d", &Y, &M, &D);
+      sscanf(p + 11, "%2d:%2d", &h, &mi);
+      q = p + 16;
+      if (q[0] == ':' && digits_at(q + 1, 2)) {
+        sscanf(q + 1, "%2d", &s);
+        q += 3;
+      }
+    } else if (digits_at(p, 8) && (p[8] == 'T' || p[8] == 't') &&
+               digits_at(p + 9, 4)) {
+      sscanf(p, "%4d%2d%2d", &Y, &M, &D);
+      sscanf(p + 9, "%2d%2d", &h, &mi);
+      q = p + 13;
+      if (digits_at(q, 2)) {
+        sscanf(q, "%2d", &s);
+        q += 2;
+      }
+    } else {
+      continue;
+    }
+    if (stamp && nstamp) snprintf(stamp, nstamp, "%.*s", (int)(q - p), p);
+    int oh = 0, om = 0, sign = 1;
+    if (*q == 'Z' || *q == 'z') {
+      /* UTC */
+    } else if ((*q == '+' || *q == '-') && digits_at(q + 1, 2)) {
+      sign = *q == '-' ? -1 : 1;
+      sscanf(q + 1, "%2d", &oh);
+      const char *r = q + 3;
+      if (*r == ':') r++;
+      if (digits_at(r, 2)) sscanf(r, "%2d", &om);
+    } else {
+      return -1;
+    }
+    char iso[64];
+    snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", Y,
+             M, D, h, mi, s, sign < 0 ? '-' : '+', oh, om);
+    if (ct_parse_iso8601(iso, t, off) != 0) return -1;
+    return 1;
+  }
+  return 0;
+}
+
+/* CF time units "hours since 2026-09-15 00:00:00" (seconds, minutes, hours,
+ * days; the reference in UTC unless it carries an offset, as CF says). 0 ok,
+ * and the scale to seconds and the reference Unix time. */
+int ct_parse_cf_time_units(const char *u, double *scale, double *t0) {
+  char unit[32];
+  int n = 0;
+  if (sscanf(u, " %31s since %n", unit, &n) != 1 || n == 0) return -1;
+  if (!strcmp(unit, "seconds") || !strcmp(unit, "second") ||
+      !strcmp(unit, "s"))
+    *scale = 1;
+  else if (!strcmp(unit, "minutes") || !strcmp(unit, "minute") ||
+           !strcmp(unit, "min"))
+    *scale = 60;
+  else if (!strcmp(unit, "hours") || !strcmp(unit, "hour") ||
+           !strcmp(unit, "h"))
+    *scale = 3600;
+  else if (!strcmp(unit, "days") || !strcmp(unit, "day") || !strcmp(unit, "d"))
+    *scale = 86400;
+  else
+    return -1;
+  const char *p = u + n;
+  int Y, M, D, h = 0, mi = 0, k = 0;
+  double s = 0;
+  if (sscanf(p, "%d-%d-%d%n", &Y, &M, &D, &k) != 3) return -1;
+  p += k;
+  if (*p == ' ' || *p == 'T') {
+    k = 0;
+    if (sscanf(p + 1, "%d:%d%n", &h, &mi, &k) == 2) {
+      p += 1 + k;
+      if (*p == ':') {
+        k = 0;
+        if (sscanf(p + 1, "%lf%n", &s, &k) != 1) return -1;
+        p += 1 + k;
+      }
+    }
+  }
+  while (*p == ' ') p++;
+  int sign = 1, oh = 0, om = 0;
+  if (*p == '+' || *p == '-') {
+    sign = *p == '-' ? -1 : 1;
+    if (sscanf(p + 1, "%2d", &oh) != 1) return -1;
+    p += 3;
+    if (*p == ':') p++;
+    if (isdigit((unsigned char)*p)) sscanf(p, "%2d", &om);
+  } else if (*p && *p != 'Z' && strncmp(p, "UTC", 3) != 0) {
+    return -1;
+  }
+  char iso[64];
+  int off;
+  snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:00%c%02d:%02d", Y, M, D,
+           h, mi, sign < 0 ? '-' : '+', oh, om);
+  if (ct_parse_iso8601(iso, t0, &off) != 0) return -1;
+  *t0 += s;
+  return 0;
+}

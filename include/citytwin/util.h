@@ -12,6 +12,16 @@ int ct_parse_duration(const char *s, double *seconds);
 /* ISO 8601 with offset ("2026-09-15T14:00:00+07:00", "...Z") -> Unix time
  * and the offset in seconds east of UTC. */
 int ct_parse_iso8601(const char *s, double *unix_time, int *utc_offset_s);
+/* A time stamp in a file name (forecast stacks): YYYYMMDDTHHMM[SS] or
+ * YYYY-MM-DDTHH:MM[:SS], then Z, +HH, +HHMM or +HH:MM. 1: found (Unix time
+ * t, offset off, the stamp as written in stamp when not NULL); 0: none; -1:
+ * a stamp without an offset (local time of an unknown zone: ambiguous). */
+int ct_time_in_name(const char *name, double *t, int *off, char *stamp,
+                    size_t nstamp);
+/* CF time units "hours since 2026-09-15 00:00:00" (seconds, minutes, hours,
+ * days; the reference in UTC unless it carries an offset): 0 and the unit
+ * in seconds and the reference Unix time, or -1. */
+int ct_parse_cf_time_units(const char *u, double *scale, double *t0);
 /* Local time at offset as "2026-09-15 14:00:00+07:00". */
 void ct_format_local(double unix_time, int utc_offset_s, char *buf, size_t n);
 /* "HH:MM" or "HH:MM:SS" from the start, or a duration -> seconds. */
