@@ -33,16 +33,11 @@ static float wind_v(int b, int i, int j) {
 }
 
 typedef struct run {
-  ct_scenario sc;
-  ct_grid g;
-  ct_layers ls;
-  ct_env env;
+  air_run a;
   ct_field *traffic[2];
-  void *self;
 } run;
 
 static int open_run(run *r, int levels, const char *extra, ct_error *err) {
-  static const char *const known[] = {"air", NULL};
   char text[4096], path[1200];
   snprintf(text, sizeof text,
            "[scenario]\nname = restart\nstart = 2026-09-15T14:00:00+07:00\n"
@@ -56,37 +51,17 @@ static int open_run(run *r, int levels, const char *extra, ct_error *err) {
            levels, extra);
   snprintf(path, sizeof path, "%s/restart.ini", dir);
   memset(r, 0, sizeof *r);
-  int rc = ct_scenario_parse(&r->sc, text, path, known, err);
-  if (!rc)
-    rc = ct_grid_init(&r->g, "EPSG:32648", 684000, 1188000, 688000, 1191000,
-                      100, err);
-  if (!rc) rc = ct_layers_load(&r->ls, &r->sc, &r->g, NULL, NULL, err);
+  int rc = air_run_open(&r->a, text, path, COUPLE, err);
   if (rc) return rc;
-  r->env.sc = &r->sc;
-  r->env.grid = &r->g;
-  r->env.fields = ct_fields_new(&r->g);
-  r->env.layers = &r->ls;
-  r->env.start_unix = r->sc.start_unix;
-  r->env.utc_offset_s = r->sc.utc_offset_s;
-  r->env.duration = r->sc.duration;
-  r->env.coupling = COUPLE;
   /* the traffic model's emission fields (it initialises before air) */
-  r->traffic[0] = ct_fields_add(r->env.fields, "traffic.emission.pm25",
+  r->traffic[0] = ct_fields_add(r->a.env.fields, "traffic.emission.pm25",
                                 "g s-1", "pm25", 0, err);
-  r->traffic[1] = ct_fields_add(r->env.fields, "traffic.emission.nox",
+  r->traffic[1] = ct_fields_add(r->a.env.fields, "traffic.emission.nox",
                                 "g s-1", "nox", 0, err);
-  rc = ct_scenario_check_keys(&r->sc, "air", ct_air_model.keys, err);
-  if (!rc) rc = ct_air_model.init(&r->self, &r->env, err);
-  return rc;
+  return air_run_init(&r->a, err);
 }
 
-static void close_run(run *r) {
-  if (r->self) ct_air_model.destroy(r->self);
-  ct_fields_free(r->env.fields);
-  ct_layers_free(&r->ls);
-  ct_grid_free(&r->g);
-  ct_scenario_free(&r->sc);
-}
+static void close_run(run *r) { air_run_close(&r->a); }
 
 /* Traffic at time t, as the traffic model would publish it: a road along
  * row 12 and one along column 25, varying with t. */
@@ -110,26 +85,27 @@ static int drive(run *r, double t0, double t1, double t_save, ct_state *st,
   double t = t0;
   for (;;) {
     if (fmod(t, SNAP) < 1e-9 && t != t0) {
-      rc = ct_air_model.write(r->self, t, NULL, err);
+      rc = ct_air_model.write(r->a.self, t, NULL, err);
       if (!rc && st && fabs(t - t_save) < 1e-9)
-        rc = ct_air_model.state(r->self, st, err);
+        rc = ct_air_model.state(r->a.self, st, err);
       if (rc) return rc;
     }
     if (t >= t1 - 1e-9) break;
     set_traffic(r, t);
-    if ((rc = ct_air_model.exchange(r->self, r->env.fields, t, err))) return rc;
+    if ((rc = ct_air_model.exchange(r->a.self, r->a.env.fields, t, err)))
+      return rc;
     double te = t + COUPLE, tm = t;
     while (tm < te - 1e-9 && !rc) {
-      double dt = fmin(ct_air_model.max_dt(r->self), te - tm);
-      rc = ct_air_model.step(r->self, tm, dt, err);
+      double dt = fmin(ct_air_model.max_dt(r->a.self), te - tm);
+      rc = ct_air_model.step(r->a.self, tm, dt, err);
       tm += dt;
     }
     t = te;
   }
-  if (t < r->env.duration - 1e-9) return CT_OK;
+  if (t < r->a.env.duration - 1e-9) return CT_OK;
   /* the run's end: the last exchange */
   set_traffic(r, t);
-  return ct_air_model.exchange(r->self, r->env.fields, t, err);
+  return ct_air_model.exchange(r->a.self, r->a.env.fields, t, err);
 }
 
 static char *summary(run *r) {
@@ -137,7 +113,7 @@ static char *summary(run *r) {
   ct_json_init(&j);
   ct_json_object(&j, NULL);
   ct_error err = {0};
-  CHECK_OK(ct_air_model.summary(r->self, &j, &err), &err);
+  CHECK_OK(ct_air_model.summary(r->a.self, &j, &err), &err);
   ct_json_end(&j);
   return j.buf;
 }
@@ -145,13 +121,13 @@ static char *summary(run *r) {
 /* Copies of every air.* field's data, in registry order. */
 static float *fields_copy(run *r, int *nf) {
   int n = 0;
-  for (int k = 0; k < ct_fields_count(r->env.fields); k++)
-    n += strncmp(ct_fields_at(r->env.fields, k)->name, "air.", 4) == 0;
+  for (int k = 0; k < ct_fields_count(r->a.env.fields); k++)
+    n += strncmp(ct_fields_at(r->a.env.fields, k)->name, "air.", 4) == 0;
   size_t cells = 40 * 30;
   float *out = malloc((size_t)n * cells * sizeof(float));
   int q = 0;
-  for (int k = 0; k < ct_fields_count(r->env.fields) && out; k++) {
-    const ct_field *f = ct_fields_at(r->env.fields, k);
+  for (int k = 0; k < ct_fields_count(r->a.env.fields) && out; k++) {
+    const ct_field *f = ct_fields_at(r->a.env.fields, k);
     if (strncmp(f->name, "air.", 4)) continue;
     memcpy(out + (size_t)q++ * cells, f->data, cells * sizeof(float));
   }
@@ -200,7 +176,7 @@ int main(void) {
   ct_state_prefix(st, "air");
   CHECK_OK(drive(&A, 0.0, t_save, t_save, st, &err), &err);
   CHECK(ct_state_count(st) > 0);
-  double held = ct__air_line_mass(((ct__air_model *)A.self)->a, 0);
+  double held = ct__air_line_mass(((ct__air_model *)A.a.self)->a, 0);
   int nf = 0, nf2 = 0;
   float *at_save = fields_copy(&A, &nf);
   char *sum_save = summary(&A);
@@ -212,7 +188,7 @@ int main(void) {
   rc = open_run(&B, 10, "", &err);
   CHECK_OK(rc, &err);
   ct_state_set_restoring(st, 1);
-  if (!rc) rc = ct_air_model.state(B.self, st, &err);
+  if (!rc) rc = ct_air_model.state(B.a.self, st, &err);
   CHECK_OK(rc, &err);
   if (!rc) CHECK_OK(drive(&B, t_save, t_end, -1, NULL, &err), &err);
   float *end_b = fields_copy(&B, &nf2);
@@ -251,7 +227,7 @@ int main(void) {
   rc = open_run(&C, 12, "", &err);
   CHECK_OK(rc, &err);
   if (!rc) {
-    rc = ct_air_model.state(C.self, st, &err);
+    rc = ct_air_model.state(C.a.self, st, &err);
     printf("other scenario: %d: %s\n", rc, err.msg);
     CHECK(rc == CT_EFORMAT);
   }
@@ -269,13 +245,13 @@ int main(void) {
                   &err);
     CHECK_OK(rc, &err);
     if (!rc) CHECK_OK(drive(&D, 0.0, 1200.0, -1, NULL, &err), &err);
-    ct__air_model *md = D.self;
+    ct__air_model *md = D.a.self;
     CHECK(rc || (md->a->kmass[0] != NULL) == !off);
     ct_air_balance b;
     if (!rc) ct_air_get_balance(md->a, 0, &b);
     em[off] = rc ? 0 : b.emitted;
     /* the north-south road (column 25) in mid-domain, row 20 */
-    const ct_field *f = ct_fields_find(D.env.fields, "air.pm25");
+    const ct_field *f = ct_fields_find(D.a.env.fields, "air.pm25");
     road[off] = f ? f->data[20 * 40 + 25] : 0;
     close_run(&D);
   }

@@ -46,16 +46,9 @@ static int put(const char *name, int nb, float (*val)(int, int, int)) {
   return air_put_tif(p, 4326, 60, 60, 106.4, 11.1, 0.01, nb, val);
 }
 
-typedef struct model {
-  ct_scenario sc;
-  ct_grid g;
-  ct_layers ls;
-  ct_env env;
-  void *self;
-} model;
+typedef air_run model;
 
 static int open_model(model *r, const char *air, ct_error *err) {
-  static const char *const known[] = {"air", NULL};
   char text[4096], path[1200];
   snprintf(text, sizeof text,
            "[scenario]\nname = wind\nstart = 2026-09-15T14:00:00+07:00\n"
@@ -64,33 +57,11 @@ static int open_model(model *r, const char *air, ct_error *err) {
            "[air]\nspecies = pm25\nlevels = 8\ntop = 600\n%s",
            air);
   path_of(path, sizeof path, "wind.ini");
-  memset(r, 0, sizeof *r);
-  int rc = ct_scenario_parse(&r->sc, text, path, known, err);
-  if (!rc)
-    rc = ct_grid_init(&r->g, "EPSG:32648", 684000, 1188000, 688000, 1191000,
-                      100, err);
-  if (!rc) rc = ct_layers_load(&r->ls, &r->sc, &r->g, NULL, NULL, err);
-  if (rc) return rc;
-  r->env.sc = &r->sc;
-  r->env.grid = &r->g;
-  r->env.fields = ct_fields_new(&r->g);
-  r->env.layers = &r->ls;
-  r->env.start_unix = r->sc.start_unix;
-  r->env.utc_offset_s = r->sc.utc_offset_s;
-  r->env.duration = r->sc.duration;
-  r->env.coupling = 60;
-  rc = ct_scenario_check_keys(&r->sc, "air", ct_air_model.keys, err);
-  if (!rc) rc = ct_air_model.init(&r->self, &r->env, err);
-  return rc;
+  int rc = air_run_open(r, text, path, 60, err);
+  return rc ? rc : air_run_init(r, err);
 }
 
-static void close_model(model *r) {
-  if (r->self) ct_air_model.destroy(r->self);
-  ct_fields_free(r->env.fields);
-  ct_layers_free(&r->ls);
-  ct_grid_free(&r->g);
-  ct_scenario_free(&r->sc);
-}
+static void close_model(model *r) { air_run_close(r); }
 
 /* After the exchange at t every air cell's wind is w of the way from frame
  * (u0, v0) to frame (u1, v1), and so are the model's face winds at the
