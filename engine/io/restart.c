@@ -317,10 +317,11 @@ static herr_t scan(hid_t loc, const char *name, const H5L_info_t *info,
     reopen_ctx sub = {.s = s, .nkeep = c->nkeep, .group = gr->name,
                       .g = gr->g};
     hsize_t idx = 0;
+    int before = s->nrows;
     if (H5Literate(gr->g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, add_row,
                    &sub) < 0 || sub.failed)
       return -1;
-    if (s->rows && s->nrows > 0) gr->n = s->rows[s->nrows - 1].n;
+    if (s->nrows > before) gr->n = s->rows[s->nrows - 1].n; /* its items */
     return 0;
   }
   if (type != H5I_DATASET || !strcmp(name, "time")) return 0;
