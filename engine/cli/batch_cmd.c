@@ -30,6 +30,9 @@ typedef struct child_ctx {
 
 static void child_progress(void *ud, double t, double T) {
   child_ctx *c = ud;
+  /* Fault injection for the resume tests, as in `citytwin run`. */
+  const char *kill_at = getenv("CITYTWIN_TEST_KILL_AT");
+  if (kill_at && *kill_at && t >= atof(kill_at)) raise(SIGKILL);
   msg m = {c->k, T > 0 ? (float)(t / T) : 1.0f};
   if (m.frac - c->last < 0.002 && m.frac < 1) return;
   c->last = m.frac;
@@ -75,7 +78,20 @@ static int run_child(const ct_batch *b, int k, const char *text, int fd,
                    .ud = &c};
   ct_run_result res;
   ct_error err = {0};
-  int rc = ct_run(b->base, &o, &res, &err);
+  int rc = CT_EFORMAT;
+  if (ct_batch_resumable(b, k, text)) { /* stopped or killed: go on */
+    ct_run_opts ro = o;
+    ro.output = NULL;
+    ro.scenario_text = NULL;
+    ro.resume = out;
+    rc = ct_run(NULL, &ro, &res, &err);
+    if (rc == CT_EFORMAT || rc == CT_EINVAL) /* no checkpoint; inputs moved */
+      fprintf(stderr, "cannot resume (%s); running it again\n", err.msg);
+    else if (!rc)
+      fprintf(stderr, "resumed from the checkpoint at t = %.0f s\n",
+              res.resumed_at);
+  }
+  if (rc == CT_EFORMAT || rc == CT_EINVAL) rc = ct_run(b->base, &o, &res, &err);
   if (rc) {
     fprintf(stderr, "error: %s\n", err.msg);
     return ct_exit_status(rc) ? ct_exit_status(rc) : 1;
@@ -111,8 +127,9 @@ static const char usage_batch[] =
     "time (default 1), each into OUTPUT/NAME/run.nc, then writes OUTPUT/kpis.csv\n"
     "(every KPI of every variant against the base), OUTPUT/report.md and\n"
     "OUTPUT/maps/*.tif (variant - base difference maps). Resumable: a second\n"
-    "call skips variants already complete from the same inputs and reruns the\n"
-    "failed or interrupted ones. A failing variant does not stop the others.\n"
+    "call skips variants already complete from the same inputs, goes on with\n"
+    "interrupted or killed ones from their last checkpoint and reruns failed\n"
+    "ones. A failing variant does not stop the others.\n"
     "\n"
     "  -j N      variants at a time; OpenMP threads are shared among them\n"
     "  --quiet   no progress display\n";

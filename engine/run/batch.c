@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <stdarg.h>
@@ -697,6 +698,22 @@ int ct_batch_done(const ct_batch *b, int k, const char *text) {
   free(status);
   ct_reader_close(r);
   return done;
+}
+
+int ct_batch_resumable(const ct_batch *b, int k, const char *text) {
+  char path[4200];
+  ct_batch_run_path(b, k, path, sizeof path);
+  ct_reader *r;
+  if (access(path, F_OK) != 0 || ct_reader_open(&r, path, NULL) != CT_OK)
+    return 0;
+  char *status = ct_reader_attr(r, "citytwin_status");
+  char *made_from = ct_reader_attr(r, "scenario");
+  int ok = status && strcmp(status, "complete") != 0 && made_from &&
+           strcmp(made_from, text) == 0 && ct_reader_ntimes(r) > 0;
+  free(status);
+  free(made_from);
+  ct_reader_close(r);
+  return ok;
 }
 
 int ct_batch_mark_done(const ct_batch *b, int k, const char *text,

@@ -43,6 +43,9 @@ int ct_batch_prepare(const ct_batch *b, int k, char **text, ct_error *err);
 
 /* 1 when variant k's run is complete and was made from this very text. */
 int ct_batch_done(const ct_batch *b, int k, const char *text);
+/* 1 when variant k's run file was stopped or killed part-way and was made
+ * from this very text: `run --resume` can go on with it. */
+int ct_batch_resumable(const ct_batch *b, int k, const char *text);
 /* Records that the run of variant k was made from text (after success). */
 int ct_batch_mark_done(const ct_batch *b, int k, const char *text,
                        ct_error *err);

@@ -61,9 +61,9 @@ static void make_dem(void) {
   free(z);
 }
 
-static double kpi(const char *variant, const char *key) {
+static double kpi_in(const char *out, const char *variant, const char *key) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/out/%s/run_summary.json", dir, variant);
+  snprintf(path, sizeof path, "%s/%s/%s/run_summary.json", dir, out, variant);
   FILE *fp = fopen(path, "r");
   if (!fp) return NAN;
   static char text[1 << 20];
@@ -79,6 +79,10 @@ static double kpi(const char *variant, const char *key) {
     ct_kv_free(kv, nkv);
   }
   return v;
+}
+
+static double kpi(const char *variant, const char *key) {
+  return kpi_in("out", variant, key);
 }
 
 static long mtime_ns(const char *variant) {
@@ -168,6 +172,25 @@ int main(void) {
   CHECK(ct_test_sh("cd %s && %s batch whatif.ini --quiet 2> /dev/null", dir, CT_CLI) == 0);
   CHECK(mtime_ns("base") == t_base && mtime_ns("same") == t_same);
   CHECK(kpi("tide_up", area) == at);
+
+  /* Variants killed part-way (as kill -9 would: at 45 min, after the
+   * checkpoint at 30 min) go on from their checkpoints when the batch runs
+   * again, and end as runs never stopped: the same KPIs, bit for bit. */
+  put("again.ini", "[batch]\nbase = base.ini\noutput = out2\n"
+                   "[variant tide_up]\ntide.offset = 0.3\n");
+  CHECK(ct_test_sh("CITYTWIN_TEST_KILL_AT=2700 %s batch %s/again.ini --quiet "
+                   "2> /dev/null", CT_CLI, dir) != 0);
+  CHECK(ct_test_sh("%s batch %s/again.ini --quiet 2> /dev/null", CT_CLI,
+                   dir) == 0);
+  for (int v = 0; v < 2; v++) {
+    const char *name = v ? "tide_up" : "base";
+    CHECK(ct_test_sh("grep -q 'resumed from the checkpoint at t = 1800 s' "
+                     "%s/out2/%s/log.txt", dir, name) == 0);
+    CHECK(kpi_in("out2", name, area) == kpi(name, area));
+    CHECK(kpi_in("out2", name, st) == kpi(name, st));
+    CHECK(kpi_in("out2", name, "flood.volume_error_rel") ==
+          kpi(name, "flood.volume_error_rel"));
+  }
 
   /* Bad batch files: file:line and exit status 2. */
   put("typo.ini", "[batch]\nbase = base.ini\n[variant a]\nflood.rian = 50\n");
