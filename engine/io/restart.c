@@ -229,9 +229,10 @@ int ct_snapshot_read_state(const char *path, ct_state **out, double *t,
   if (pick_slot(file, time_len(file), &which, &slices, t) < 0) {
     H5Fclose(file);
     return ct_error_set(err, CT_EFORMAT,
-                        "%s: holds no whole checkpoint (it was made by a "
-                        "citytwin without them, or killed before its first "
-                        "snapshot): it cannot be resumed, run it again",
+                        "%s: holds no whole checkpoint (it was made with "
+                        "[output] checkpoint = off or by a citytwin without "
+                        "them, or killed before its first snapshot): it "
+                        "cannot be resumed, run it again",
                         path);
   }
   ct_state *st = ct_state_new();

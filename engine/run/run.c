@@ -259,7 +259,7 @@ static int check_disk(run_state *r, const char *file, ct_error *err) {
   double cells = (double)ct_grid_ncells(&r->grid);
   double raw = nsnap * r->nout * 4.0 * cells;
   /* two checkpoint slots of about 16 float arrays of the grid (flood) */
-  double state = 2 * 16 * 4.0 * cells;
+  double state = r->sc.checkpoint ? 2 * 16 * 4.0 * cells : 0;
   if (raw / 10 + state > free_b)
     return ct_error_set(err, CT_ENOSPC,
                         "%s: %.0f snapshots of %d field(s) need up to %.1f GiB "
@@ -395,7 +395,7 @@ static int run_state_io(run_state *r, ct_state *st, double *next_gauge,
 }
 
 static int checkpoint(run_state *r, double next_gauge, ct_error *err) {
-  int can = 1;
+  int can = r->sc.checkpoint;
   for (int m = 0; m < r->nmodels; m++) can &= r->cls[m]->state != NULL;
   if (!can) return CT_OK; /* such a run is simply not resumable */
   if (!r->ckpt && !(r->ckpt = ct_state_new()))

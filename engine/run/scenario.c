@@ -19,8 +19,10 @@ static const char *const scenario_keys[] = {"name", "start", "duration",
 static const char *const domain_keys[] = {"crs", "bounds", "cell", "grid", NULL};
 static const char *const layer_keys[] = {"resample", "band", "nodata", "crs",
                                          "source", "units", NULL};
-static const char *const output_keys[] = {"file", "interval", "fields",
-                                          "gauges", "gauge_interval", NULL};
+static const char *const output_keys[] = {"file",   "interval",
+                                          "fields", "gauges",
+                                          "gauge_interval", "checkpoint",
+                                          NULL};
 static const char *const core_sections[] = {"scenario", "domain", "layers",
                                             "output", NULL};
 
@@ -387,6 +389,12 @@ static int parse_output(ct_scenario *sc, ct_error *err) {
     return ct_scenario_error(sc,
                              ct_scenario_entry(sc, "output", "gauge_interval"),
                              CT_EINVAL, err, "must be longer than 0 s");
+  static const char *const onoff[] = {"on", "off", NULL};
+  int off = 0;
+  if ((rc = ct_scenario_choice(sc, "output", "checkpoint", onoff, 0, &off,
+                               err)))
+    return rc;
+  sc->checkpoint = !off;
   return CT_OK;
 }
 

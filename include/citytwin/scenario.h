@@ -72,6 +72,7 @@ typedef struct ct_scenario {
   char **out_fields;    /* empty: every field the models publish */
   char *gauges;         /* resolved path or NULL */
   double gauge_interval;
+  int checkpoint;       /* model state after each snapshot (for --resume) */
   double coupling;      /* [run] coupling interval [s] */
 } ct_scenario;
 

@@ -262,6 +262,20 @@ static void resume(const char *dir) {
   free(b);
   /* a finished run is not resumed again */
   CHECK(run_cli("", args) == 2);
+  /* [output] checkpoint = off: no checkpoint, so a killed run says it
+   * cannot be resumed */
+  const char *o = strstr(INI, "[output]\n") + 9;
+  static char text[8192];
+  snprintf(text, sizeof text, "%.*scheckpoint = off\n%s", (int)(o - INI), INI,
+           o);
+  CHECK(rel_put(dir, "nockpt.ini", text) == 0);
+  snprintf(args, sizeof args, "run '%s/nockpt.ini' --output '%s/nock.nc' "
+           "--threads 1", dir, dir);
+  CHECK(run_cli("CITYTWIN_TEST_KILL_AT=450", args) == 128 + 9);
+  static char out[1 << 14];
+  CHECK(rel_sh(out, sizeof out, "'%s' run --resume '%s/nock.nc' --quiet",
+               CT_CLI, dir) != 0);
+  CHECK(strstr(out, "no whole checkpoint") && strstr(out, "checkpoint = off"));
   printf("resumed twice; compared %zu float values bit for bit; summary and "
          "gauges equal\n", n);
 }
