@@ -262,6 +262,14 @@ static void resume(const char *dir) {
   free(b);
   /* a finished run is not resumed again */
   CHECK(run_cli("", args) == 2);
+  /* INTERFACE's form: a bare --resume after the scenario goes on with the
+   * scenario's own output file */
+  snprintf(args, sizeof args, "run '%s/det.ini' --threads 1", dir);
+  CHECK(run_cli("CITYTWIN_TEST_KILL_AT=450", args) == 128 + 9);
+  snprintf(args, sizeof args, "run '%s/det.ini' --resume", dir);
+  CHECK(run_cli("", args) == 0);
+  snprintf(pc, sizeof pc, "%s/out.nc", dir);
+  CHECK(compare_runs(pf, pc) == n);
   /* [output] checkpoint = off: no checkpoint, so a killed run says it
    * cannot be resumed */
   const char *o = strstr(INI, "[output]\n") + 9;
