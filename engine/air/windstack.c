@@ -16,7 +16,6 @@
  * u and v must have the same frames at the same times; times within a file
  * must increase; two frames at one time are an error naming the files. */
 #include <ctype.h>
-#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,51 +44,9 @@ static const char *base_name(const char *p) {
 }
 
 static void list_free(list *l) {
-  for (int k = 0; k < l->nfiles; k++) free(l->files[k]);
-  free(l->files);
+  ct_scenario_files_free(l->files, l->nfiles);
   free(l->f);
   memset(l, 0, sizeof *l);
-}
-
-/* stack:FILE [FILE ...] -> resolved paths (globs sorted). */
-static int list_files(const ct_scenario *sc, list *l, ct_error *err) {
-  char *text = strdup(l->e->value + 6);
-  if (!text) return ct_error_set(err, CT_ENOMEM, "air: out of memory");
-  int rc = CT_OK;
-  char *save = NULL;
-  for (char *tok = strtok_r(text, " \t", &save); tok && !rc;
-       tok = strtok_r(NULL, " \t", &save)) {
-    char *path = ct_scenario_resolve(sc, tok);
-    if (!path) {
-      rc = ct_error_set(err, CT_ENOMEM, "air: out of memory");
-      break;
-    }
-    glob_t gl;
-    memset(&gl, 0, sizeof gl);
-    int pattern = strpbrk(tok, "*?[") != NULL;
-    if (pattern && (glob(path, 0, NULL, &gl) != 0 || gl.gl_pathc == 0))
-      rc = ct_scenario_error(sc, l->e, CT_ENOENT, err,
-                             "wind stack: no file matches '%s'", path);
-    size_t nm = pattern ? gl.gl_pathc : 1;
-    char **nf = rc ? NULL : realloc(l->files, ((size_t)l->nfiles + nm) *
-                                                  sizeof *nf);
-    if (!rc && !nf) rc = ct_error_set(err, CT_ENOMEM, "air: out of memory");
-    if (nf) l->files = nf;
-    for (size_t k = 0; !rc && k < nm; k++) {
-      l->files[l->nfiles] = strdup(pattern ? gl.gl_pathv[k] : path);
-      if (!l->files[l->nfiles])
-        rc = ct_error_set(err, CT_ENOMEM, "air: out of memory");
-      else
-        l->nfiles++;
-    }
-    if (pattern) globfree(&gl);
-    free(path);
-  }
-  free(text);
-  if (!rc && l->nfiles == 0)
-    rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
-                           "expected stack:FILE [FILE ...]");
-  return rc;
 }
 
 /* The frames of one file and their times; times in a file must increase. */
@@ -182,7 +139,8 @@ static void names(char *buf, size_t n, const list *l) {
 static int read_list(ct__air_model *m, list *l, double interval,
                      ct_error *err) {
   const ct_scenario *sc = m->env->sc;
-  int rc = list_files(sc, l, err);
+  int rc = ct_scenario_files(sc, l->e, l->e->value + 6, &l->files,
+                             &l->nfiles, err);
   for (int f = 0; !rc && f < l->nfiles; f++) rc = file_frames(sc, l, f, err);
   if (rc) return rc;
   int timed = 0;

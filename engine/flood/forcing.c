@@ -5,7 +5,6 @@
  * cells) and urban drain inlets (capacity per cell, to a sink or an outfall).
  * Rates in the scenario are mm/h; inside everything is m/s. */
 #include <ctype.h>
-#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,58 +426,6 @@ static int check_times(ct__flood_model *m, const ct_entry *e,
   return CT_OK;
 }
 
-/* Expands the list of rain = stack:FILE [FILE ...] (globs sorted) into
- * resolved paths. */
-static int stack_files(const ct__flood_model *m, const ct_entry *e,
-                       char ***out, int *nout, ct_error *err) {
-  const ct_scenario *sc = m->env->sc;
-  char *list = strdup(e->value + 6);
-  if (!list) return ct_error_set(err, CT_ENOMEM, "flood: out of memory");
-  char **files = NULL;
-  int n = 0, rc = CT_OK;
-  char *save = NULL;
-  for (char *tok = strtok_r(list, " \t", &save); tok && !rc;
-       tok = strtok_r(NULL, " \t", &save)) {
-    char *path = ct_scenario_resolve(sc, tok);
-    if (!path) {
-      rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory");
-      break;
-    }
-    glob_t gl;
-    memset(&gl, 0, sizeof gl);
-    int pattern = strpbrk(tok, "*?[") != NULL;
-    size_t nm = 1;
-    if (pattern) {
-      int g = glob(path, 0, NULL, &gl);
-      if (g != 0 || gl.gl_pathc == 0) {
-        rc = ct_scenario_error(sc, e, CT_ENOENT, err,
-                               "forecast stack: no file matches '%s'", path);
-        globfree(&gl);
-        free(path);
-        break;
-      }
-      nm = gl.gl_pathc;
-    }
-    char **nf = realloc(files, ((size_t)n + nm) * sizeof *nf);
-    if (!nf) rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory");
-    else files = nf;
-    for (size_t k = 0; !rc && k < nm; k++) {
-      files[n] = strdup(pattern ? gl.gl_pathv[k] : path);
-      if (!files[n]) rc = ct_error_set(err, CT_ENOMEM, "flood: out of memory");
-      else n++;
-    }
-    if (pattern) globfree(&gl);
-    free(path);
-  }
-  free(list);
-  if (!rc && n == 0)
-    rc = ct_scenario_error(sc, e, CT_EINVAL, err,
-                           "expected stack:FILE [FILE ...]");
-  *out = files;
-  *nout = n;
-  return rc;
-}
-
 /* rain = stack:FILE [FILE ...]: forecast rain rasters in mm/h, in any CRS,
  * warped onto the grid. Each band's valid start time comes from the file
  * name, else the netCDF time coordinate, else band k is at k * rain.interval
@@ -499,7 +446,7 @@ static int read_stack(ct__flood_model *m, const ct_entry *e, ct_error *err) {
   char **files = NULL;
   int nfiles = 0, nb = 0, cap = 0;
   stack_band *bs = NULL;
-  rc = stack_files(m, e, &files, &nfiles, err);
+  rc = ct_scenario_files(sc, e, e->value + 6, &files, &nfiles, err);
   for (int f = 0; !rc && f < nfiles; f++)
     rc = file_times(m, e, files[f], f, &bs, &nb, &cap, err);
   if (!rc) rc = check_times(m, e, ei, files, bs, nb, err);
@@ -547,8 +494,7 @@ static int read_stack(ct__flood_model *m, const ct_entry *e, ct_error *err) {
               "taken where it has no data", path, b);
     m->nbands++;
   }
-  for (int f = 0; f < nfiles; f++) free(files[f]);
-  free(files);
+  ct_scenario_files_free(files, nfiles);
   free(bs);
   m->band_now = -1;
   return rc;
@@ -706,7 +652,11 @@ static int init_drains(ct__flood_model *m, ct_error *err) {
                                "raster layer name; no layer '%s'",
                                e->value);
     }
+    /* Nodata is where the drain network has no inlets (a layer mapped
+     * for some districts only): no drains there, and the log says so. */
+    size_t holes = 0;
     for (size_t k = 0; k < n && !rc; k++) {
+      holes += isnan(r[k]) != 0;
       float c = isnan(r[k]) ? 0.0f : r[k];
       if (!(c >= 0) || !isfinite(c))
         rc = ct_error_set(err, CT_EINVAL,
@@ -716,6 +666,10 @@ static int init_drains(ct__flood_model *m, ct_error *err) {
                           k / (size_t)m->nx);
       cap[k] = (float)(c * MMH);
     }
+    if (!rc && holes)
+      ct_warn(m->env, "%s:%d: [flood] drains: layer '%s' has no data in %zu "
+              "of %zu cells: no drains taken there", sc->path, e->line,
+              e->value, holes, n);
   }
   int has_out = 0;
   double ox = 0, oy = 0;

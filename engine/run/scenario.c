@@ -2,6 +2,7 @@
  * (every error names file:line), the typed core sections, and the accessors
  * models use for their own sections. */
 #include <errno.h>
+#include <glob.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -189,6 +190,58 @@ char *ct_scenario_resolve(const ct_scenario *sc, const char *rel) {
   char *p = malloc(n);
   if (p) snprintf(p, n, "%s/%s", sc->dir, rel);
   return p;
+}
+
+int ct_scenario_files(const ct_scenario *sc, const ct_entry *e,
+                      const char *list, char ***out, int *nout,
+                      ct_error *err) {
+  *out = NULL;
+  *nout = 0;
+  char *text = strdup(list);
+  if (!text) return ct_error_set(err, CT_ENOMEM, "scenario: out of memory");
+  char **files = NULL;
+  int n = 0, rc = CT_OK;
+  char *save = NULL;
+  for (char *tok = strtok_r(text, " \t", &save); tok && !rc;
+       tok = strtok_r(NULL, " \t", &save)) {
+    char *path = ct_scenario_resolve(sc, tok);
+    if (!path) {
+      rc = ct_error_set(err, CT_ENOMEM, "scenario: out of memory");
+      break;
+    }
+    glob_t gl;
+    memset(&gl, 0, sizeof gl);
+    int pattern = strpbrk(tok, "*?[") != NULL;
+    if (pattern && (glob(path, 0, NULL, &gl) != 0 || gl.gl_pathc == 0))
+      rc = ct_scenario_error(sc, e, CT_ENOENT, err, "no file matches '%s'",
+                             path);
+    size_t nm = pattern ? gl.gl_pathc : 1;
+    char **nf = rc ? NULL : realloc(files, ((size_t)n + nm) * sizeof *nf);
+    if (!rc && !nf) rc = ct_error_set(err, CT_ENOMEM, "scenario: out of memory");
+    if (nf) files = nf;
+    for (size_t k = 0; !rc && k < nm; k++) {
+      files[n] = strdup(pattern ? gl.gl_pathv[k] : path);
+      if (!files[n]) rc = ct_error_set(err, CT_ENOMEM, "scenario: out of memory");
+      else n++;
+    }
+    if (pattern) globfree(&gl);
+    free(path);
+  }
+  free(text);
+  if (!rc && n == 0)
+    rc = ct_scenario_error(sc, e, CT_EINVAL, err, "expected one or more file names");
+  if (rc) {
+    ct_scenario_files_free(files, n);
+    return rc;
+  }
+  *out = files;
+  *nout = n;
+  return CT_OK;
+}
+
+void ct_scenario_files_free(char **files, int n) {
+  for (int k = 0; k < n; k++) free(files[k]);
+  free(files);
 }
 
 const ct_layer_spec *ct_scenario_layer(const ct_scenario *sc, const char *name) {

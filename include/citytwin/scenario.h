@@ -114,6 +114,13 @@ const char *ct_scenario_string(const ct_scenario *sc, const char *section,
                                const char *key, const char *def);
 /* A path relative to the scenario's folder -> malloc'd resolved path. */
 char *ct_scenario_resolve(const ct_scenario *sc, const char *rel);
+/* A list of files in an entry's value (whitespace between; relative to the
+ * scenario's folder; a name with * ? [ expands to its matches, sorted) ->
+ * malloc'd paths, freed with ct_scenario_files_free. A pattern matching
+ * nothing or an empty list is an error about e. */
+int ct_scenario_files(const ct_scenario *sc, const ct_entry *e,
+                      const char *list, char ***out, int *n, ct_error *err);
+void ct_scenario_files_free(char **files, int n);
 /* Error about an entry: "file:line: [section] key: <message>". */
 int ct_scenario_error(const ct_scenario *sc, const ct_entry *e, int code,
                       ct_error *err, const char *fmt, ...)

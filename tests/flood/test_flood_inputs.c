@@ -20,7 +20,13 @@
 #define NY 10
 
 static char dir[256];
-static float dem[NX * NY], lu[NX * NY];
+static float dem[NX * NY], lu[NX * NY], drainmap[NX * NY];
+static char warned[2048]; /* the last warning the model sent */
+
+static void on_warn(void *ud, const char *msg) {
+  (void)ud;
+  snprintf(warned, sizeof warned, "%s", msg);
+}
 
 static void write_file(const char *name, const char *text) {
   char p[512];
@@ -63,13 +69,15 @@ static int try_flood(const char *flood, int steps, char *msg, size_t nmsg,
   rc = ct_grid_init(&g, "EPSG:32648", 600000, 1000000, 600200, 1000100, 10,
                     &err);
   CHECK(rc == 0 && g.nx == NX && g.ny == NY);
-  ct_layer l[2];
+  ct_layer l[3];
   memset(l, 0, sizeof l);
   l[0].name = (char *)"dem";
   l[0].raster = dem;
   l[1].name = (char *)"landuse";
   l[1].raster = lu;
-  ct_layers ls = {2, l};
+  l[2].name = (char *)"drainmap";
+  l[2].raster = drainmap;
+  ct_layers ls = {3, l};
   ct_env env;
   memset(&env, 0, sizeof env);
   env.sc = &sc;
@@ -79,6 +87,8 @@ static int try_flood(const char *flood, int steps, char *msg, size_t nmsg,
   env.start_unix = sc.start_unix;
   env.duration = 600;
   env.coupling = 60;
+  env.warn = on_warn;
+  warned[0] = '\0';
   if (!rc) rc = ct_scenario_check_keys(&sc, "flood", ct_flood_model.keys, &err);
   void *self = NULL;
   if (!rc) rc = ct_flood_model.init(&self, &env, &err);
@@ -215,6 +225,29 @@ int main(void) {
       bad("rain = stack:neg.tif\n", "storm.ini:10", "neg.tif");
     }
   }
+
+  /* A drains raster mapped for the east half only: nodata is no drains,
+   * and the log says how many cells that is. 36 mm/h of capacity under
+   * 72 mm/h of rain: the inlets of the mapped cells take their full
+   * capacity every step (the rain of a step arrives before they take). */
+  for (int j = 0; j < NY; j++)
+    for (int i = 0; i < NX; i++) drainmap[j * NX + i] = i < 10 ? NAN : 36.0f;
+  rc = try_flood("rain = 72\ndrains = drainmap\n", 50, msg, sizeof msg, sum,
+                 sizeof sum);
+  CHECK(rc == 0);
+  printf("drains with holes: %s\n", warned);
+  CHECK(strstr(warned, "storm.ini:11") != NULL);
+  CHECK(strstr(warned, "no data in 100 of 200 cells") != NULL);
+  {
+    const char *d = strstr(sum, "\"drained\":");
+    double drained = d ? atof(d + 10) : 0,
+           want = 36.0 / 3.6e6 * (100 * 100.0) * t_end;
+    printf("drains with holes: drained %.6f m3, expected %.6f\n", drained,
+           want);
+    CHECK_NEAR(drained, want, 1e-6 * want); /* float32 capacities */
+  }
+  drainmap[0] = -1.0f;
+  bad("drains = drainmap\n", "drainmap", "(0, 0)");
 
   /* The DEM hole: named by layer and cell. */
   dem[3 * NX + 7] = NAN;
