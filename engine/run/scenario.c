@@ -217,19 +217,23 @@ int ct_scenario_files(const ct_scenario *sc, const ct_entry *e,
                              path);
     size_t nm = pattern ? gl.gl_pathc : 1;
     char **nf = rc ? NULL : realloc(files, ((size_t)n + nm) * sizeof *nf);
-    if (!rc && !nf) rc = ct_error_set(err, CT_ENOMEM, "scenario: out of memory");
+    if (!rc && !nf)
+      rc = ct_error_set(err, CT_ENOMEM, "scenario: out of memory");
     if (nf) files = nf;
     for (size_t k = 0; !rc && k < nm; k++) {
       files[n] = strdup(pattern ? gl.gl_pathv[k] : path);
-      if (!files[n]) rc = ct_error_set(err, CT_ENOMEM, "scenario: out of memory");
-      else n++;
+      if (!files[n])
+        rc = ct_error_set(err, CT_ENOMEM, "scenario: out of memory");
+      else
+        n++;
     }
     if (pattern) globfree(&gl);
     free(path);
   }
   free(text);
   if (!rc && n == 0)
-    rc = ct_scenario_error(sc, e, CT_EINVAL, err, "expected one or more file names");
+    rc = ct_scenario_error(sc, e, CT_EINVAL, err,
+                           "expected one or more file names");
   if (rc) {
     ct_scenario_files_free(files, n);
     return rc;
