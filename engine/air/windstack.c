@@ -21,13 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gdal.h>
-
 #include "air_model.h"
 
 typedef struct frame {
   int file, band;
-  double t; /* Unix time; NaN: none given */
+  double t;     /* Unix time; NaN: none given */
+  double scale; /* the file's units to m/s */
 } frame;
 
 typedef struct list {
@@ -49,33 +48,57 @@ static void list_free(list *l) {
   memset(l, 0, sizeof *l);
 }
 
-/* The frames of one file and their times; times in a file must increase. */
+/* Wind units -> the factor to m/s, or -1 for units we do not know (spaces,
+ * brackets and case do not count). */
+static double wind_units(const char *u) {
+  char c[64];
+  size_t n = 0;
+  for (; *u && n + 1 < sizeof c; u++)
+    if (*u != ' ' && *u != '(' && *u != ')')
+      c[n++] = (char)tolower((unsigned char)*u);
+  c[n] = '\0';
+  static const struct {
+    const char *u;
+    double f;
+  } known[] = {{"", 1},          {"m/s", 1},         {"ms-1", 1},
+               {"ms**-1", 1},    {"km/h", 1 / 3.6},  {"kmh-1", 1 / 3.6},
+               {"kt", 0.514444}, {"knots", 0.514444}, {"knot", 0.514444}};
+  for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+    if (!strcmp(c, known[k].u)) return known[k].f;
+  return -1;
+}
+
+/* The frames of one file, their times and their units' factor to m/s.
+ * Times: a GRIB band's valid time; else the time in a one-band file's name;
+ * else the netCDF time coordinate; else the name's time for a one-time file.
+ * Times in a file must increase. */
 static int file_frames(const ct_scenario *sc, list *l, int file,
                        ct_error *err) {
   const char *path = l->files[file];
-  GDALAllRegister();
-  GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
-  if (!ds)
-    return ct_scenario_error(sc, l->e, CT_ENOENT, err,
-                             "wind stack: cannot open raster '%s'", path);
-  int nb = GDALGetRasterCount(ds), rc = CT_OK;
-  double tn = NAN, scale = 0, t0 = 0;
+  ct_band_times bt;
+  int rc = ct_raster_band_times(path, &bt, err);
+  if (rc)
+    return ct_error_prefix(err, "%s:%d: [air] %s: wind stack", sc->path,
+                           l->e->line, l->e->key);
+  int nb = bt.nbands;
+  double tn = NAN, scale = wind_units(bt.units);
   int off, named = ct_time_in_name(base_name(path), &tn, &off, NULL, 0);
-  const char *units = GDALGetMetadataItem(ds, "time#units", NULL);
-  int cf = units && ct_parse_cf_time_units(units, &scale, &t0) == 0;
+  if (bt.source == CT_TIMES_GRIB) named = 0; /* GRIB names its ref. time */
   if (named < 0)
     rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
                            "wind stack: %s: the time in the name has no UTC "
                            "offset (add Z or +HH:MM): ambiguous",
                            path);
-  if (!rc && nb < 1)
+  else if (scale < 0)
     rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
-                           "wind stack: %s has no raster band", path);
-  if (!rc && named > 0 && nb > 1 && !cf)
+                           "wind stack: %s: wind in '%s', expected m/s, km/h "
+                           "or knots",
+                           path, bt.units);
+  else if (named > 0 && nb > 1 && bt.source == CT_TIMES_NONE)
     rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
                            "wind stack: %s has %d bands but one time (in its "
-                           "name) and no netCDF time coordinate: split it "
-                           "into one file per time",
+                           "name) and no netCDF or GRIB time: split it into "
+                           "one file per time",
                            path, nb);
   if (!rc && l->n + nb > l->cap) {
     int cap = 2 * (l->n + nb);
@@ -90,24 +113,15 @@ static int file_frames(const ct_scenario *sc, list *l, int file,
     frame *f = &l->f[l->n++];
     f->file = file;
     f->band = b;
-    f->t = NAN;
-    const char *v = NULL;
-    double tv;
-    if (cf) {
-      GDALRasterBandH h = GDALGetRasterBand(ds, b);
-      v = h ? GDALGetMetadataItem(h, "NETCDF_DIM_time", NULL) : NULL;
-    }
-    if (v && ct_parse_double(v, &tv) == 0 && !(named > 0 && nb == 1))
-      f->t = t0 + tv * scale;
-    else if (named > 0)
-      f->t = tn;
+    f->scale = scale;
+    f->t = (named > 0 && (nb == 1 || isnan(bt.t[b - 1]))) ? tn : bt.t[b - 1];
     if (b > 1 && !isnan(f->t) && !(f->t > f[-1].t))
       rc = ct_scenario_error(sc, l->e, CT_EINVAL, err,
                              "wind stack: %s: the times of its bands must "
                              "increase, band %d is %+.0f s after band %d",
                              path, b, f->t - f[-1].t, b - 1);
   }
-  GDALClose(ds);
+  ct_band_times_free(&bt);
   return rc;
 }
 
@@ -188,6 +202,7 @@ static int read_frame(ct__air_model *m, const list *l, const frame *f,
                                  l->e->key);
   ct__air_coarsen(m, fine, out);
   const ct_air *a = m->a;
+  for (size_t c = 0; c < a->nxy; c++) out[c] = (float)(out[c] * f->scale);
   for (size_t c = 0; c < a->nxy; c++)
     if (!isfinite(out[c]) || fabsf(out[c]) > 150.0f)
       return ct_scenario_error(sc, l->e, CT_EINVAL, err,

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gdal.h>
-
 #include "flood/flood_internal.h"
 
 #define MMH (1.0 / 3.6e6) /* mm/h -> m/s */
@@ -268,6 +266,7 @@ typedef struct stack_band {
   int file, band;
   double t;
   int off; /* UTC offset of the time as written, for messages */
+  double scale; /* the file's units to mm/h */
 } stack_band;
 
 static const char *base_name(const char *p) {
@@ -275,35 +274,67 @@ static const char *base_name(const char *p) {
   return s ? s + 1 : p;
 }
 
-/* Times of the bands of one file: the name's stamp, else the netCDF time
- * coordinate (band metadata NETCDF_DIM_time in the units of time#units).
- * GeoTIFF's TIFFTAG_DATETIME is local time without a zone: not used. */
+/* Rain rate units -> the factor to mm/h; 0 for an accumulation (a depth,
+ * not a rate), -1 for units we do not know. Spaces and case do not count:
+ * "mm h-1", "mm/h", "kg m-2 s-1", "kg/(m^2 s)" (GRIB's PRATE). */
+static double rain_units(const char *u) {
+  char c[64];
+  size_t n = 0;
+  for (; *u && n + 1 < sizeof c; u++)
+    if (*u != ' ' && *u != '(' && *u != ')' && *u != '^')
+      c[n++] = (char)tolower((unsigned char)*u);
+  c[n] = '\0';
+  static const char *const mmh[] = {"", "mm/h", "mmh-1", "mm/hr", "mmhr-1",
+                                    "mmh**-1", NULL};
+  static const char *const mms[] = {"mm/s", "mms-1", "kg/m2s", "kgm-2s-1",
+                                    "kg/m2/s", "kgm**-2s**-1", NULL};
+  static const char *const ms[] = {"m/s", "ms-1", "ms**-1", NULL};
+  static const char *const depth[] = {"mm", "m", "kg/m2", "kgm-2", "kgm**-2",
+                                      NULL};
+  for (int k = 0; mmh[k]; k++) if (!strcmp(c, mmh[k])) return 1.0;
+  for (int k = 0; mms[k]; k++) if (!strcmp(c, mms[k])) return 3600.0;
+  for (int k = 0; ms[k]; k++) if (!strcmp(c, ms[k])) return 3.6e6;
+  for (int k = 0; depth[k]; k++) if (!strcmp(c, depth[k])) return 0.0;
+  return -1.0;
+}
+
+/* Appends the bands of one stack file with their valid times (NaN when
+ * unknown): a GRIB band's valid time; else the time in a one-band file's
+ * name; else the netCDF time coordinate; else the time in the name of a
+ * one-time file. And the factor of its units to mm/h. (GeoTIFF's
+ * TIFFTAG_DATETIME is local time without a zone: not used.) */
 static int file_times(const ct__flood_model *m, const ct_entry *e,
                       const char *path, int file, stack_band **bands,
                       int *nb, int *cap, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
-  GDALAllRegister();
-  GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
-  if (!ds)
-    return ct_scenario_error(sc, e, CT_ENOENT, err,
-                             "forecast stack: cannot open raster '%s'", path);
-  int n = GDALGetRasterCount(ds);
+  ct_band_times bt;
+  int rc = ct_raster_band_times(path, &bt, err);
+  if (rc)
+    return ct_error_prefix(err, "%s:%d: [flood] %s: forecast stack", sc->path,
+                           e->line, e->key);
+  int n = bt.nbands;
   double ts;
   int off = m->env->utc_offset_s;
   char stamp[64];
   int named = ct_time_in_name(base_name(path), &ts, &off, stamp, sizeof stamp);
-  const char *units = GDALGetMetadataItem(ds, "time#units", NULL);
-  double scale = 0, t0 = 0;
-  int have_units = units && ct_parse_cf_time_units(units, &scale, &t0) == 0;
-  int rc = CT_OK;
+  if (bt.source == CT_TIMES_GRIB) named = 0; /* GRIB names its ref. time */
+  double scale = rain_units(bt.units);
   if (named < 0)
     rc = ct_scenario_error(sc, e, CT_EINVAL, err,
                            "forecast stack: %s: the time '%s' in the name has "
                            "no UTC offset (add Z or +HH:MM): ambiguous",
                            path, stamp);
-  if (!rc && n < 1)
+  else if (scale == 0.0)
     rc = ct_scenario_error(sc, e, CT_EINVAL, err,
-                           "forecast stack: %s has no raster band", path);
+                           "forecast stack: %s holds accumulated rain (%s), "
+                           "not a rate: give rates in mm/h (or kg m-2 s-1, "
+                           "GRIB's PRATE)",
+                           path, bt.units);
+  else if (scale < 0)
+    rc = ct_scenario_error(sc, e, CT_EINVAL, err,
+                           "forecast stack: %s: rain in '%s', expected a "
+                           "rate in mm/h, mm/s, kg m-2 s-1 or m/s",
+                           path, bt.units);
   if (!rc && *nb + n > *cap) {
     int nc = (*nb + n) * 2;
     stack_band *q = realloc(*bands, (size_t)nc * sizeof *q);
@@ -313,31 +344,21 @@ static int file_times(const ct__flood_model *m, const ct_entry *e,
       *cap = nc;
     }
   }
+  if (!rc && named > 0 && n > 1 && bt.source == CT_TIMES_NONE)
+    rc = ct_scenario_error(sc, e, CT_EINVAL, err,
+                           "forecast stack: %s has %d bands but one time "
+                           "(in its name) and no netCDF or GRIB time: split "
+                           "it into one file per time",
+                           path, n);
   for (int b = 1; !rc && b <= n; b++) {
     stack_band *s = &(*bands)[(*nb)++];
     s->file = file;
     s->band = b;
-    s->t = NAN;
     s->off = off;
-    const char *v = NULL;
-    if (have_units) {
-      GDALRasterBandH h = GDALGetRasterBand(ds, b);
-      v = h ? GDALGetMetadataItem(h, "NETCDF_DIM_time", NULL) : NULL;
-    }
-    double tv;
-    if (v && ct_parse_double(v, &tv) == 0 && !(named > 0 && n == 1)) {
-      s->t = t0 + tv * scale;
-    } else if (named > 0) {
-      if (n > 1)
-        rc = ct_scenario_error(sc, e, CT_EINVAL, err,
-                               "forecast stack: %s has %d bands but one time "
-                               "(in its name) and no netCDF time "
-                               "coordinate: split it into one file per time",
-                               path, n);
-      s->t = ts;
-    }
+    s->scale = scale;
+    s->t = (named > 0 && (n == 1 || isnan(bt.t[b - 1]))) ? ts : bt.t[b - 1];
   }
-  GDALClose(ds);
+  ct_band_times_free(&bt);
   return rc;
 }
 
@@ -481,13 +502,16 @@ static int read_stack(ct__flood_model *m, const ct_entry *e, ct_error *err) {
         dst[c] = 0.0f;
       } else if (!(dst[c] >= 0) || !isfinite(dst[c])) {
         rc = ct_scenario_error(sc, e, CT_EINVAL, err,
-                               "%s band %d: rain rate %g mm/h at cell "
+                               "%s band %d: rain rate %g%s%s at cell "
                                "(%zu, %zu) must be >= 0",
-                               path, b, (double)dst[c], c % (size_t)g->nx,
+                               path, b, (double)dst[c],
+                               bs[k].scale == 1.0 ? " mm/h" : " ",
+                               bs[k].scale == 1.0 ? "" : "(file units)",
+                               c % (size_t)g->nx,
                                c / (size_t)g->nx);
         break;
       }
-      dst[c] = (float)(dst[c] * MMH);
+      dst[c] = (float)(dst[c] * bs[k].scale * MMH);
     }
     if (holes)
       ct_warn(m->env, "%s band %d does not cover the whole domain: no rain "

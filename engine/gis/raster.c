@@ -17,6 +17,7 @@
 #include <gdalwarper.h>
 
 #include "citytwin/layers.h"
+#include "citytwin/util.h"
 #include "gis/gis_internal.h"
 
 int ct__is_virtual_path(const char *path) {
@@ -146,6 +147,71 @@ int ct_raster_probe(const char *path, const char *crs_override,
   if (dst) OSRDestroySpatialReference(dst);
   ct__gis_end();
   return rc;
+}
+
+/* GRIB_VALID_TIME: Unix seconds, "1789462800" (GDAL 3.6 writes this),
+ * or "  1789462800 sec UTC" as some GDAL versions write it. */
+static int grib_time(const char *v, double *t) {
+  if (!v) return -1;
+  char *end;
+  double x = strtod(v, &end);
+  while (*end == ' ') end++;
+  if (end == v || !isfinite(x) || (*end && strncmp(end, "sec", 3) != 0))
+    return -1;
+  *t = x;
+  return 0;
+}
+
+int ct_raster_band_times(const char *path, ct_band_times *bt, ct_error *err) {
+  memset(bt, 0, sizeof *bt);
+  char label[1200];
+  ct__layer_label(label, sizeof label, NULL, path);
+  ct__gis_begin();
+  GDALDatasetH ds;
+  int rc = ct__raster_open(path, label, &ds, err);
+  if (rc) {
+    ct__gis_end();
+    return rc;
+  }
+  int n = GDALGetRasterCount(ds);
+  bt->t = malloc((size_t)n * sizeof *bt->t);
+  if (!bt->t) rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+  const char *cfu = GDALGetMetadataItem(ds, "time#units", NULL);
+  double scale = 0, t0 = 0;
+  int cf = cfu && ct_parse_cf_time_units(cfu, &scale, &t0) == 0;
+  int ngrib = 0, ncf = 0;
+  for (int b = 0; !rc && b < n; b++) {
+    GDALRasterBandH h = GDALGetRasterBand(ds, b + 1);
+    double t = NAN, v;
+    const char *cft = cf ? GDALGetMetadataItem(h, "NETCDF_DIM_time", NULL)
+                         : NULL;
+    if (grib_time(GDALGetMetadataItem(h, "GRIB_VALID_TIME", NULL), &t) == 0)
+      ngrib++;
+    else if (cft && ct_parse_double(cft, &v) == 0)
+      t = t0 + v * scale, ncf++;
+    bt->t[b] = t;
+  }
+  if (!rc) {
+    bt->nbands = n;
+    bt->source = ngrib ? CT_TIMES_GRIB : ncf ? CT_TIMES_NETCDF : CT_TIMES_NONE;
+    GDALRasterBandH h = GDALGetRasterBand(ds, 1);
+    const char *u = GDALGetMetadataItem(h, "GRIB_UNIT", NULL);
+    if (!u || !*u) u = GDALGetRasterUnitType(h);
+    if (u && *u == '[') u++;
+    snprintf(bt->units, sizeof bt->units, "%s", u ? u : "");
+    size_t L = strlen(bt->units);
+    if (L && bt->units[L - 1] == ']') bt->units[L - 1] = '\0';
+  } else {
+    ct_band_times_free(bt);
+  }
+  GDALClose(ds);
+  ct__gis_end();
+  return rc;
+}
+
+void ct_band_times_free(ct_band_times *bt) {
+  free(bt->t);
+  memset(bt, 0, sizeof *bt);
 }
 
 int ct_raster_grid(const char *path, const char *crs_override, ct_grid *g,

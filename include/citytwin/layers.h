@@ -38,6 +38,21 @@ int ct_raster_probe(const char *path, const char *crs_override,
                     const ct_grid *g, int *nbands, double extent[4],
                     ct_error *err);
 
+/* The valid times and units of a raster's bands, for forecast stacks. */
+enum { CT_TIMES_NONE, CT_TIMES_GRIB, CT_TIMES_NETCDF };
+typedef struct ct_band_times {
+  int nbands;
+  int source;      /* CT_TIMES_*: where the times came from */
+  double *t;       /* nbands valid times (Unix s), NaN where a band has none */
+  char units[64];  /* band 1's units as the file states them, "" if none */
+} ct_band_times;
+
+/* A GRIB band's valid time (GRIB_VALID_TIME), else the netCDF time
+ * coordinate (NETCDF_DIM_time in time#units); units from GRIB_UNIT (without
+ * its brackets) or the band's unit type. Free with ct_band_times_free. */
+int ct_raster_band_times(const char *path, ct_band_times *bt, ct_error *err);
+void ct_band_times_free(ct_band_times *bt);
+
 /* --- vectors --- */
 
 enum { CT_GEOM_POINT = 1, CT_GEOM_LINE = 2, CT_GEOM_POLYGON = 3 };

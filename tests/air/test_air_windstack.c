@@ -5,7 +5,7 @@
  * is linear in time (the first / last frame outside); a field linear in
  * longitude arrives reprojected onto the domain's cells; a multi-band
  * GeoTIFF without times steps by wind.interval; a netCDF cube carries its
- * own times. Bad input is an error naming the files: u and v with different
+ * own times, GRIB2 messages theirs; winds in knots become m/s. Bad input is an error naming the files: u and v with different
  * band counts or times, a cube whose times go back, a stamp without a zone,
  * wind.interval without a stack. */
 #include <ogr_srs_api.h>
@@ -17,6 +17,7 @@
 #include "citytwin/layers.h"
 #include "citytwin/scenario.h"
 #include "ct_test.h"
+#include "ct_test_grib.h"
 
 static char dir[1024];
 
@@ -270,7 +271,66 @@ int main(void) {
     fprintf(stderr, "could not write a netCDF cube: cube checks skipped\n");
   }
 
-  /* 5. bad input */
+  /* 5. GRIB2 forecast wind (u, v at 10 m: GRIB parameters 2 2 and 2 3, in
+   * m/s), one file per component, three messages from the 00:00 UTC run at
+   * +8, +9 and +10 h: valid 15:00, 16:00 and 17:00 +07:00, i.e. 1, 2 and
+   * 3 h into the run (the name's run time is not the valid time). */
+  {
+    char gu[1200], gv[1200];
+    path_of(gu, sizeof gu, "gfs_u_20260915T0000Z.grb2");
+    path_of(gv, sizeof gv, "gfs_v_20260915T0000Z.grb2");
+    const float uu[3] = {2, 3, 4}, vv[3] = {1, 0.2f, -0.6f};
+    const int fh[3] = {8, 9, 10};
+    int ok = ct_test_put_grib(gu, 60, 60, 106.4, 11.1, 0.01, 3, uu, fh,
+                              "2026-09-15T00:00:00Z", 2, 2) == 0 &&
+             ct_test_put_grib(gv, 60, 60, 106.4, 11.1, 0.01, 3, vv, fh,
+                              "2026-09-15T00:00:00Z", 2, 3) == 0;
+    CHECK(ok);
+    rc = ok ? open_model(&r, "wind.u = stack:gfs_u_*.grb2\n"
+                             "wind.v = stack:gfs_v_*.grb2\n", &err)
+            : -1;
+    CHECK_OK(rc, &err);
+    if (!rc) {
+      ct__air_model *m = r.self;
+      printf("grib frames at %g %g %g s\n", m->ws.t[0], m->ws.t[1],
+             m->ws.t[2]);
+      CHECK(m->ws.n == 3 && m->ws.t[0] == 3600.0 && m->ws.t[1] == 7200.0 &&
+            m->ws.t[2] == 10800.0);
+      check_wind(&r, 5400.0, 0.5, 2.0, 1.0, 3.0, 0.2);
+    }
+    if (ok) close_model(&r);
+  }
+
+  /* 6. units: GeoTIFFs in knots are converted to m/s; unknown units are an
+   * error naming them */
+  {
+    char p[1200];
+    g_k = 0;
+    CHECK(put("kt_u.tif", 1, const_u) == 0); /* 2 kt */
+    CHECK(put("kt_v.tif", 1, const_v) == 0); /* 1 kt */
+    CHECK(put("bad_u.tif", 1, const_u) == 0);
+    const char *names[3] = {"kt_u.tif", "kt_v.tif", "bad_u.tif"};
+    const char *units[3] = {"knots", "kt", "furlong/fortnight"};
+    for (int k = 0; k < 3; k++) {
+      path_of(p, sizeof p, names[k]);
+      GDALDatasetH ds = GDALOpen(p, GA_Update);
+      CHECK(ds != NULL);
+      if (ds) {
+        GDALSetRasterUnitType(GDALGetRasterBand(ds, 1), units[k]);
+        GDALClose(ds);
+      }
+    }
+    rc = open_model(&r, "wind.u = stack:kt_u.tif\nwind.v = stack:kt_v.tif\n",
+                    &err);
+    CHECK_OK(rc, &err);
+    if (!rc) /* 1 kt = 0.514444 m/s (1852 m per hour) */
+      check_wind(&r, 0.0, 0.0, 2.0 * 0.514444, 0.514444, 0, 0);
+    close_model(&r);
+    expect_error("wind.u = stack:bad_u.tif\nwind.v = stack:kt_v.tif\n",
+                 "bad_u.tif", "wind in 'furlong/fortnight'");
+  }
+
+  /* 7. bad input */
   /* u has three frames, v two */
   expect_error("wind.u = stack:u_2026*.tif\n"
                "wind.v = stack:v_20260915T1400+0700.tif "

@@ -3,7 +3,9 @@
  * file name drives the flood model on a UTM 48N grid through ct_run, and the
  * rain volume in the summary is the stack's; a stack with a missing hour, two
  * files for the same hour and a stamp without a UTC offset are clear errors
- * (CT_EINVAL from ct_run, exit status 2 from the CLI). */
+ * (CT_EINVAL from ct_run, exit status 2 from the CLI). GRIB2 rain rates
+ * come in at their valid times; accumulations and unknown units are
+ * errors. */
 #include <cpl_conv.h>
 #include <gdal.h>
 #include <ogr_srs_api.h>
@@ -12,6 +14,7 @@
 
 #include "citytwin/run.h"
 #include "ct_test.h"
+#include "ct_test_grib.h"
 
 static char dir[256];
 
@@ -236,6 +239,52 @@ int main(void) {
     CHECK_NEAR(v, 30e-3 * area, 1e-6 * 30e-3 * area);
   } else {
     fprintf(stderr, "could not write a netCDF cube: netCDF check skipped\n");
+  }
+
+  /* GRIB2 forecast rain, read with GDAL's GRIB driver: precipitation rate
+   * in kg m-2 s-1 (1 kg m-2 = 1 mm) from the 06:00 UTC run at +1 h and +2 h
+   * = 14:00 and 15:00 +07:00, one file each. The names carry the run's
+   * (reference) time, which is not the valid time: taken from the names,
+   * both files would be for 13:00 (an error). From 13:00, 10 + 20 mm fall
+   * in the 3 h; the rates are float32 (1e-7). */
+  {
+    char gp[512];
+    float r1 = 10.0f / 3600.0f, r2 = 20.0f / 3600.0f;
+    int h1 = 1, h2 = 2;
+    snprintf(gp, sizeof gp, "%s/prate_20260915T0600Z_f01.grb2", dir);
+    int ok = ct_test_put_grib(gp, 60, 60, 106.4, 11.1, 0.01, 1, &r1, &h1,
+                              "2026-09-15T06:00:00Z", 1, 7) == 0;
+    snprintf(gp, sizeof gp, "%s/prate_20260915T0600Z_f02.grb2", dir);
+    ok = ok && ct_test_put_grib(gp, 60, 60, 106.4, 11.1, 0.01, 1, &r2, &h2,
+                                "2026-09-15T06:00:00Z", 1, 7) == 0;
+    /* Accumulated precipitation (APCP, kg m-2): not a rate. */
+    snprintf(gp, sizeof gp, "%s/apcp.grb2", dir);
+    ok = ok && ct_test_put_grib(gp, 60, 60, 106.4, 11.1, 0.01, 1, &r1, &h1,
+                                "2026-09-15T06:00:00Z", 1, 8) == 0;
+    CHECK(ok);
+    if (ok) {
+      scenario("grib", "2026-09-15T13:00:00+07:00", "stack:prate_*.grb2");
+      v = run_rain("grib", &rc, &err);
+      CHECK_OK(rc, &err);
+      printf("grib: rain %.6f m3\n", v);
+      CHECK_NEAR(v, 30e-3 * area, 1e-6 * 30e-3 * area);
+      scenario("apcp", "2026-09-15T13:00:00+07:00", "stack:apcp.grb2");
+      expect_error("apcp", "accumulated rain");
+    }
+  }
+  /* Rain in units that are not a rate we know. */
+  CHECK(put_rain("furlong.tif", 5) == 0);
+  {
+    char fp[512];
+    snprintf(fp, sizeof fp, "%s/furlong.tif", dir);
+    GDALDatasetH ds = GDALOpen(fp, GA_Update);
+    CHECK(ds != NULL);
+    if (ds) {
+      GDALSetRasterUnitType(GDALGetRasterBand(ds, 1), "furlong/fortnight");
+      GDALClose(ds);
+    }
+    scenario("furlong", "2026-09-15T14:00:00+07:00", "stack:furlong.tif");
+    expect_error("furlong", "rain in 'furlong/fortnight'");
   }
 
   /* Missing hour: named with the files on each side. */
