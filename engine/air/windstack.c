@@ -60,9 +60,11 @@ static double wind_units(const char *u) {
   static const struct {
     const char *u;
     double f;
-  } known[] = {{"", 1},          {"m/s", 1},         {"ms-1", 1},
-               {"ms**-1", 1},    {"km/h", 1 / 3.6},  {"kmh-1", 1 / 3.6},
-               {"kt", 0.514444}, {"knots", 0.514444}, {"knot", 0.514444}};
+  } known[] = {{"", 1},           {"m/s", 1},           {"ms-1", 1},
+               {"ms**-1", 1},     {"m.s-1", 1},         {"meter/second", 1},
+               {"metre/second", 1}, {"meters/second", 1},
+               {"metres/second", 1}, {"km/h", 1 / 3.6},  {"kmh-1", 1 / 3.6},
+               {"kt", 0.514444},  {"knots", 0.514444},  {"knot", 0.514444}};
   for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
     if (!strcmp(c, known[k].u)) return known[k].f;
   return -1;

@@ -284,8 +284,11 @@ static double rain_units(const char *u) {
     if (*u != ' ' && *u != '(' && *u != ')' && *u != '^')
       c[n++] = (char)tolower((unsigned char)*u);
   c[n] = '\0';
-  static const char *const mmh[] = {"", "mm/h", "mmh-1", "mm/hr", "mmhr-1",
-                                    "mmh**-1", NULL};
+  static const char *const mmh[] = {"",          "mm/h",       "mmh-1",
+                                    "mm/hr",     "mmhr-1",     "mmh**-1",
+                                    "mm/hour",   "mmperhour",  "mm.h-1",
+                                    "millimetre/hour", "millimeter/hour",
+                                    NULL};
   static const char *const mms[] = {"mm/s", "mms-1", "kg/m2s", "kgm-2s-1",
                                     "kg/m2/s", "kgm**-2s**-1", NULL};
   static const char *const ms[] = {"m/s", "ms-1", "ms**-1", NULL};
