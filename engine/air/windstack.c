@@ -52,11 +52,7 @@ static void list_free(list *l) {
  * brackets and case do not count). */
 static double wind_units(const char *u) {
   char c[64];
-  size_t n = 0;
-  for (; *u && n + 1 < sizeof c; u++)
-    if (*u != ' ' && *u != '(' && *u != ')')
-      c[n++] = (char)tolower((unsigned char)*u);
-  c[n] = '\0';
+  ct_units_key(u, c, sizeof c);
   static const struct {
     const char *u;
     double f;

@@ -273,3 +273,11 @@ int ct_parse_cf_time_units(const char *u, double *scale, double *t0) {
   *t0 += s;
   return 0;
 }
+
+void ct_units_key(const char *u, char *out, size_t n) {
+  size_t k = 0;
+  for (; *u && k + 1 < n; u++)
+    if (*u != ' ' && *u != '(' && *u != ')' && *u != '^')
+      out[k++] = (char)tolower((unsigned char)*u);
+  out[k] = '\0';
+}

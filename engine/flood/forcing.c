@@ -279,11 +279,7 @@ static const char *base_name(const char *p) {
  * "mm h-1", "mm/h", "kg m-2 s-1", "kg/(m^2 s)" (GRIB's PRATE). */
 static double rain_units(const char *u) {
   char c[64];
-  size_t n = 0;
-  for (; *u && n + 1 < sizeof c; u++)
-    if (*u != ' ' && *u != '(' && *u != ')' && *u != '^')
-      c[n++] = (char)tolower((unsigned char)*u);
-  c[n] = '\0';
+  ct_units_key(u, c, sizeof c);
   static const char *const mmh[] = {"",          "mm/h",       "mmh-1",
                                     "mm/hr",     "mmhr-1",     "mmh**-1",
                                     "mm/hour",   "mmperhour",  "mm.h-1",

@@ -26,6 +26,9 @@ int ct_parse_cf_time_units(const char *u, double *scale, double *t0);
 void ct_format_local(double unix_time, int utc_offset_s, char *buf, size_t n);
 /* "HH:MM" or "HH:MM:SS" from the start, or a duration -> seconds. */
 int ct_parse_clock(const char *s, double *seconds);
+/* Units text as a lookup key: lower case, without spaces, brackets and
+ * '^' ("kg/(m^2 s)" -> "kg/m2s"); truncated to n - 1 characters. */
+void ct_units_key(const char *u, char *out, size_t n);
 /* Strict number parse: the whole string must be a finite number. */
 int ct_parse_double(const char *s, double *v);
 
