@@ -25,22 +25,54 @@ static hid_t open_or_create(hid_t parent, const char *name) {
            : ct__group_create(parent, name);
 }
 
+/* Chunk of a new block dataset: its size (one chunk, no slack on disk for
+ * the grid arrays), at least 4 KiB and at most BLOCK_CHUNK. A block that
+ * starts empty (no vehicles yet) would otherwise get one-byte chunks, and
+ * every rewrite would walk an index of millions of them as it grows. */
+static hsize_t block_chunk(hsize_t bytes) {
+  return bytes < 4096 ? 4096 : bytes > BLOCK_CHUNK ? BLOCK_CHUNK : bytes;
+}
+
+/* The chunk size of dataset ds, 0 if it cannot be read. */
+static hsize_t chunk_of(hid_t ds) {
+  hsize_t c = 0;
+  hid_t dcpl = H5Dget_create_plist(ds);
+  if (dcpl >= 0) {
+    if (H5Pget_chunk(dcpl, 1, &c) != 1) c = 0;
+    H5Pclose(dcpl);
+  }
+  return c;
+}
+
+/* Opens block dataset name in g, resized to bytes, or leaves *ds -1 where
+ * it must be made anew: absent, or grown past 8 of its chunks (then it is
+ * deleted; HDF5 reuses its space). */
+static herr_t open_block(hid_t g, const char *name, hsize_t bytes, hid_t *ds) {
+  *ds = -1;
+  htri_t e = H5Lexists(g, name, H5P_DEFAULT);
+  if (e <= 0) return e < 0 ? -1 : 0;
+  hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hsize_t c = chunk_of(d);
+  if (c > 0 && (c >= BLOCK_CHUNK || bytes <= 8 * c)) {
+    if (H5Dset_extent(d, &bytes) < 0) {
+      H5Dclose(d);
+      return -1;
+    }
+    *ds = d;
+    return 0;
+  }
+  H5Dclose(d);
+  return H5Ldelete(g, name, H5P_DEFAULT);
+}
+
 /* Writes one block into group g as dataset name, (re)sized to bytes. */
 static herr_t write_block(hid_t g, const char *name, const void *data,
                           hsize_t bytes) {
   hid_t ds = -1;
-  htri_t e = H5Lexists(g, name, H5P_DEFAULT);
-  if (e < 0) return -1;
-  if (e) {
-    ds = H5Dopen2(g, name, H5P_DEFAULT);
-    if (ds >= 0 && H5Dset_extent(ds, &bytes) < 0) {
-      H5Dclose(ds);
-      return -1;
-    }
-  } else {
-    hsize_t maxd = H5S_UNLIMITED;
-    /* One chunk for most blocks, so a grid array takes its own size. */
-    hsize_t chunk = bytes < BLOCK_CHUNK ? (bytes > 0 ? bytes : 1) : BLOCK_CHUNK;
+  if (open_block(g, name, bytes, &ds) < 0) return -1;
+  if (ds < 0) {
+    hsize_t maxd = H5S_UNLIMITED, chunk = block_chunk(bytes);
     hid_t dcpl = ct__dcpl(), space = H5Screate_simple(1, &bytes, &maxd);
     /* Not deflated: even zlib's fastest level made the checkpoint most of
      * a small run's time, for a state that is a few grid arrays. */
