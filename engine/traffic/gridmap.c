@@ -36,14 +36,26 @@ static int add_entry(elist *e, int from, int g, float len) {
   return 0;
 }
 
-int ct_traffic_map_grid(ct_traffic *t, const ct_grid *g, ct_error *err) {
-  if (!t->finalized)
-    return ct_error_set(err, CT_EINVAL, "traffic: finalise the network first");
+/* No map: the network is not on a grid (rasterise does nothing). */
+static int unmap(ct_traffic *t) {
   free(t->map0);
   free(t->map_g);
   free(t->map_len);
+  free(t->map_sum);
+  t->map0 = t->map_g = NULL;
+  t->map_len = NULL;
+  t->map_sum = NULL;
+  return CT_ENOMEM;
+}
+
+int ct_traffic_map_grid(ct_traffic *t, const ct_grid *g, ct_error *err) {
+  if (!t->finalized)
+    return ct_error_set(err, CT_EINVAL, "traffic: finalise the network first");
+  unmap(t);
+  t->map_sum = malloc(3 * (size_t)g->nx * (size_t)g->ny * sizeof(double));
   t->map0 = malloc(((size_t)t->ncells + 1) * sizeof(int));
-  if (!t->map0) return ct_error_set(err, CT_ENOMEM, "traffic: out of memory");
+  if (!t->map0 || !t->map_sum)
+    return ct_error_set(err, unmap(t), "traffic: out of memory");
   elist e = {0, 0, NULL, NULL};
   const double h = 0.25 * g->dx;
   int rc = 0;
@@ -87,7 +99,7 @@ int ct_traffic_map_grid(ct_traffic *t, const ct_grid *g, ct_error *err) {
   t->map_len = e.len;
   t->gnx = g->nx;
   t->gny = g->ny;
-  if (rc) return ct_error_set(err, CT_ENOMEM, "traffic: out of memory");
+  if (rc) return ct_error_set(err, unmap(t), "traffic: out of memory");
   return 0;
 }
 
@@ -95,8 +107,8 @@ void ct_traffic_rasterise(ct_traffic *t, float *density, float *speed_ratio,
                           float *nox, float *pm25) {
   if (!t->map0) return;
   size_t ng = (size_t)t->gnx * t->gny;
-  double *wsum = calloc(ng, sizeof *wsum), *dsum = calloc(ng, sizeof *dsum),
-         *ssum = calloc(ng, sizeof *ssum);
+  double *wsum = t->map_sum, *dsum = wsum + ng, *ssum = dsum + ng;
+  memset(wsum, 0, 3 * ng * sizeof *wsum);
   if (nox) memset(nox, 0, ng * sizeof *nox);
   if (pm25) memset(pm25, 0, ng * sizeof *pm25);
   double et = t->em_time > 0 ? t->em_time : 1.0;
@@ -123,25 +135,19 @@ void ct_traffic_rasterise(ct_traffic *t, float *density, float *speed_ratio,
       for (int e = t->map0[ci]; e < t->map0[ci + 1]; e++) {
         int gi = t->map_g[e];
         double wl = t->map_len[e];
-        if (wsum) {
-          wsum[gi] += wl;
-          dsum[gi] += wl * k;
-          ssum[gi] += wl * ratio;
-        }
+        wsum[gi] += wl;
+        dsum[gi] += wl * k;
+        ssum[gi] += wl * ratio;
         if (nox) nox[gi] += (float)(t->em_nox[ci] / et * wl / cl);
         if (pm25) pm25[gi] += (float)(t->em_pm[ci] / et * wl / cl);
       }
     }
   }
-  if (wsum && dsum && ssum)
-    for (size_t k = 0; k < ng; k++) {
-      if (density) density[k] = wsum[k] > 0 ? (float)(dsum[k] / wsum[k]) : NAN;
-      if (speed_ratio)
-        speed_ratio[k] = wsum[k] > 0 ? (float)(ssum[k] / wsum[k]) : NAN;
-    }
-  free(wsum);
-  free(dsum);
-  free(ssum);
+  for (size_t k = 0; k < ng; k++) {
+    if (density) density[k] = wsum[k] > 0 ? (float)(dsum[k] / wsum[k]) : NAN;
+    if (speed_ratio)
+      speed_ratio[k] = wsum[k] > 0 ? (float)(ssum[k] / wsum[k]) : NAN;
+  }
   memset(t->em_nox, 0, (size_t)t->ncells * sizeof *t->em_nox);
   memset(t->em_pm, 0, (size_t)t->ncells * sizeof *t->em_pm);
   t->em_time = 0;

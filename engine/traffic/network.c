@@ -145,6 +145,7 @@ void ct_traffic_free(ct_traffic *t) {
   free(t->map0);
   free(t->map_g);
   free(t->map_len);
+  free(t->map_sum);
   free(t);
 }
 

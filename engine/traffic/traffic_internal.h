@@ -140,6 +140,7 @@ struct ct_traffic {
   int gnx, gny;
   int *map0, *map_g;
   float *map_len;
+  double *map_sum; /* rasterise's sums, 3 per grid cell (kept: no faults) */
 
   int finalized;
   volatile int oom;
