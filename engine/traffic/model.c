@@ -274,6 +274,112 @@ static int load_demand(tm *m, ct_error *err) {
   return rc;
 }
 
+/* A compass phase "DIRS:GREEN", DIRS like N+S or SW: the direction bits
+ * and the green [s]; -1 if it is not one. */
+static int parse_phase(const char *tok, unsigned *dirs, double *green) {
+  const char *colon = strchr(tok, ':');
+  if (!colon) return -1;
+  char *end;
+  *green = strtod(colon + 1, &end);
+  if (end == colon + 1 || *end || !(*green >= 0) || !isfinite(*green))
+    return -1;
+  *dirs = 0;
+  for (const char *p = tok; p < colon;) {
+    size_t n = strcspn(p, "+:");
+    int d = 0;
+    while (d < 8 && !(strlen(ct_traffic_direction_name(d)) == n &&
+                      !strncasecmp(p, ct_traffic_direction_name(d), n)))
+      d++;
+    if (d == 8 || (*dirs & (1u << d))) return -1;
+    *dirs |= 1u << d;
+    p += n;
+    if (*p == '+') p++;
+  }
+  return *dirs ? 0 : -1;
+}
+
+/* signal.<label> = X Y CYCLE GREEN1 GREEN2 [OFFSET]: two phases by approach
+ * axis; or X Y CYCLE DIRS:GREEN ... [OFFSET]: a phase per token serving the
+ * approaches from the compass directions DIRS. For the junction within
+ * 50 m of (X, Y). */
+static int signal_plan(tm *m, const ct_entry *e, ct_error *err) {
+  const ct_scenario *sc = m->env->sc;
+  char buf[1024];
+  char *tok[CT__MAXPHASE + 5], *save = NULL;
+  int nt = 0;
+  snprintf(buf, sizeof buf, "%s", e->value);
+  for (char *p = strtok_r(buf, " \t", &save); p;
+       p = strtok_r(NULL, " \t", &save)) {
+    if (nt == CT__MAXPHASE + 5) {
+      nt = -1;
+      break;
+    }
+    tok[nt++] = p;
+  }
+  double num[3], green[CT__MAXPHASE], off = 0;
+  unsigned dirs[CT__MAXPHASE];
+  int np = 0, ok = nt >= 4, compass = ok && strchr(tok[3], ':') != NULL;
+  for (int k = 0; ok && k < 3; k++) {
+    char *end;
+    num[k] = strtod(tok[k], &end);
+    ok = *end == 0 && isfinite(num[k]);
+  }
+  int nph = nt - 3; /* tokens after CYCLE: phases, then maybe an OFFSET */
+  if (ok && !strchr(tok[nt - 1], ':') && (compass ? nph >= 2 : nph == 3)) {
+    char *end;
+    off = strtod(tok[nt - 1], &end);
+    ok = *end == 0 && isfinite(off);
+    nph--;
+  }
+  for (int k = 0; ok && k < nph; k++) {
+    if (compass) {
+      ok = np < CT__MAXPHASE && !parse_phase(tok[3 + k], &dirs[np], &green[np]);
+    } else {
+      char *end;
+      green[np] = strtod(tok[3 + k], &end);
+      ok = np < 2 && *end == 0 && green[np] >= 0 && isfinite(green[np]);
+    }
+    np += ok;
+  }
+  double sum = 0;
+  for (int k = 0; k < np; k++) sum += green[k];
+  if (!ok || (!compass && np != 2) || !(num[2] > 0) || sum > num[2])
+    return ct_scenario_error(
+        sc, e, CT_EINVAL, err,
+        "expected 'X Y CYCLE GREEN1 GREEN2 [OFFSET]' or 'X Y CYCLE "
+        "DIRS:GREEN ... [OFFSET]' with DIRS compass points joined by + "
+        "(N NE E SE S SW W NW, where the traffic comes from; at most %d "
+        "phases), seconds, greens within the cycle; got '%s'",
+        CT__MAXPHASE, e->value);
+  int v = -1;
+  double bd = 50.0; /* a junction within 50 m */
+  for (int q = 0; q < m->t->nnodes; q++) {
+    double d = hypot(m->t->nx_[q] - num[0], m->t->ny_[q] - num[1]);
+    if (d <= bd) {
+      bd = d;
+      v = q;
+    }
+  }
+  if (v < 0)
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "no junction within 50 m of (%.1f, %.1f)", num[0],
+                             num[1]);
+  unsigned unused = 0;
+  int rc = compass ? ct_traffic_signal_by_direction(m->t, v, num[2], off, np,
+                                                    green, dirs, &unused, err)
+                   : ct__signal_plan(m->t, v, num[2], off, green, err);
+  if (rc)
+    return ct_error_prefix(err, "%s:%d: [traffic] %s", sc->path, e->line,
+                           e->key);
+  for (int k = 0; k < np; k++)
+    if (unused & (1u << k))
+      ct_warn(m->env, "%s:%d: [traffic] %s: phase %d (%s) serves no approach "
+              "of the junction at (%.1f, %.1f): all red for its %g s",
+              sc->path, e->line, e->key, k + 1, tok[3 + k], m->t->nx_[v],
+              m->t->ny_[v], green[k]);
+  return CT_OK;
+}
+
 static int load_interventions(tm *m, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
   const ct_section *sec = ct_scenario_section(sc, S);
@@ -282,36 +388,7 @@ static int load_interventions(tm *m, ct_error *err) {
     const ct_entry *e = &sec->e[k];
     if (!strncmp(e->key, "signal.", 7) && strcmp(e->key, "signal.cycle") &&
         strcmp(e->key, "signal.lost")) {
-      /* signal.<label> = X Y CYCLE GREEN1 GREEN2 [OFFSET] */
-      double x, y, cyc, g[2], off = 0;
-      int used = 0, nf = sscanf(e->value, "%lf %lf %lf %lf %lf %n", &x, &y, &cyc,
-                                &g[0], &g[1], &used);
-      if (nf == 5 && e->value[used]) {
-        char *end;
-        off = strtod(e->value + used, &end);
-        while (*end == ' ') end++;
-        if (*end) nf = 0;
-      }
-      if (nf != 5 || !(cyc > 0) || !(g[0] >= 0) || !(g[1] >= 0) ||
-          g[0] + g[1] > cyc)
-        return ct_scenario_error(sc, e, CT_EINVAL, err,
-                                 "expected 'X Y CYCLE GREEN1 GREEN2 [OFFSET]' "
-                                 "(seconds, greens within the cycle), got '%s'",
-                                 e->value);
-      int v = -1;
-      double bd = 50.0; /* a junction within 50 m */
-      for (int q = 0; q < m->t->nnodes; q++) {
-        double d = hypot(m->t->nx_[q] - x, m->t->ny_[q] - y);
-        if (d <= bd) {
-          bd = d;
-          v = q;
-        }
-      }
-      if (v < 0)
-        return ct_scenario_error(sc, e, CT_EINVAL, err,
-                                 "no junction within 50 m of (%.1f, %.1f)", x, y);
-      rc = ct__signal_plan(m->t, v, cyc, off, g, err);
-      if (rc) return ct_error_prefix(err, "%s:%d: [traffic] %s", sc->path, e->line, e->key);
+      rc = signal_plan(m, e, err);
       continue;
     }
     int is_close = !strncmp(e->key, "close.", 6);

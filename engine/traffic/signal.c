@@ -1,9 +1,12 @@
 /* signal.c - fixed-time signals: on red a turn's capacity is 0, on green the
  * saturation flow (REFERENCES §2). A step that straddles a phase change gets
  * the green share of the step. Default plans: two phases split by approach
- * axis at major junctions. */
+ * axis at major junctions. Plans given by compass direction serve any
+ * grouping of approaches, e.g. split phasing (one approach at a time) or a
+ * T junction's side road on its own. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "traffic/traffic_internal.h"
 
@@ -85,4 +88,96 @@ void ct__default_signals(ct_traffic *t) {
     if (ct_traffic_set_signal(t, v, cyc, 0.0, 2, g, NULL) != 0)
       for (int k = n0; k < n1; k++) t->l[t->inl[k]].phase = -1;
   }
+}
+
+static const char *const compass[8] = {"N", "NE", "E", "SE", "S", "SW", "W",
+                                       "NW"};
+
+const char *ct_traffic_direction_name(int d) {
+  return d >= 0 && d < 8 ? compass[d] : "?";
+}
+
+/* Compass bearing [degrees clockwise from north] a link's traffic comes
+ * from, seen from its downstream node (its last segment, backwards). */
+static double approach_bearing(const ct_traffic *t, const ct__link *L) {
+  const double *g = t->geo + 2 * (size_t)L->geo0;
+  int n = L->ngeo;
+  double b = atan2(g[2 * n - 4] - g[2 * n - 2], g[2 * n - 3] - g[2 * n - 1]) *
+             (180.0 / M_PI);
+  return b < 0 ? b + 360.0 : b;
+}
+
+/* The phase whose named directions come nearest bearing b, and how near
+ * [degrees]. */
+static int nearest_phase(double b, int nphase, const unsigned *dirs,
+                         double *diff, int *dir) {
+  int best = -1;
+  *diff = 360.0;
+  for (int k = 0; k < nphase; k++)
+    for (int d = 0; d < 8; d++) {
+      if (!(dirs[k] & (1u << d))) continue;
+      double a = fabs(fmod(b - 45.0 * d + 540.0, 360.0) - 180.0);
+      if (a < *diff) {
+        *diff = a;
+        best = k;
+        *dir = d;
+      }
+    }
+  return best;
+}
+
+int ct_traffic_signal_by_direction(ct_traffic *t, int node, double cycle,
+                                   double offset, int nphase,
+                                   const double *green, const unsigned *dirs,
+                                   unsigned *unused, ct_error *err) {
+  if (!t->finalized || node < 0 || node >= t->nnodes)
+    return ct_error_set(err, CT_EINVAL, "traffic: signal at bad node %d", node);
+  if (nphase < 1 || nphase > CT__MAXPHASE)
+    return ct_error_set(err, CT_EINVAL, "traffic: 1 to %d phases expected",
+                        CT__MAXPHASE);
+  unsigned seen = 0;
+  for (int k = 0; k < nphase; k++) {
+    if (!dirs[k] || dirs[k] > 255u)
+      return ct_error_set(err, CT_EINVAL,
+                          "traffic: phase %d names no compass direction",
+                          k + 1);
+    if (dirs[k] & seen) {
+      int d = 0;
+      while (!((dirs[k] & seen) & (1u << d))) d++;
+      return ct_error_set(err, CT_EINVAL,
+                          "traffic: direction %s is in two phases", compass[d]);
+    }
+    seen |= dirs[k];
+  }
+  int n0 = t->in0[node], n1 = t->in0[node + 1];
+  if (n1 == n0)
+    return ct_error_set(err, CT_EINVAL,
+                        "traffic: junction at (%.1f, %.1f) has no approaches",
+                        t->nx_[node], t->ny_[node]);
+  /* Every approach must find its phase before anything changes. */
+  for (int k = n0; k < n1; k++) {
+    const ct__link *L = &t->l[t->inl[k]];
+    double b = approach_bearing(t, L), diff;
+    int d = 0;
+    nearest_phase(b, nphase, dirs, &diff, &d);
+    if (diff > 45.0 + 1e-9)
+      return ct_error_set(err, CT_EINVAL,
+                          "traffic: the approach from %.0f degrees (link "
+                          "%s%s%s%s) is in no phase; the nearest direction "
+                          "named is %s, %.0f degrees off (45 at most)",
+                          b, L->src, L->name[0] ? ", '" : "", L->name,
+                          L->name[0] ? "'" : "", compass[d], diff);
+  }
+  int rc = ct_traffic_set_signal(t, node, cycle, offset, nphase, green, err);
+  if (rc) return rc;
+  unsigned served = 0;
+  for (int k = n0; k < n1; k++) {
+    ct__link *L = &t->l[t->inl[k]];
+    double diff;
+    int d = 0;
+    L->phase = nearest_phase(approach_bearing(t, L), nphase, dirs, &diff, &d);
+    served |= 1u << L->phase;
+  }
+  if (unused) *unused = ~served & ((1u << nphase) - 1u);
+  return CT_OK;
 }

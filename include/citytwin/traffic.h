@@ -108,6 +108,19 @@ int ct_traffic_find_links(const ct_traffic *t, const char *name, int *links,
  * equal share of the cycle's remaining time (intergreen). */
 int ct_traffic_set_signal(ct_traffic *t, int node, double cycle, double offset,
                           int nphase, const double *green, ct_error *err);
+/* Fixed-time plan (as ct_traffic_set_signal) whose phase k serves the
+ * approaches coming from the compass directions in the bit mask dirs[k]
+ * (bit d: direction d, 0 = N, 1 = NE, ... 7 = NW, clockwise). Each
+ * incoming link joins the phase of the named direction nearest the bearing
+ * it comes from; one with none within 45 degrees is an error naming it (and
+ * nothing changes). unused (may be NULL) gets a bit per phase serving no
+ * approach (an all-red phase, or a direction that is not there). */
+int ct_traffic_signal_by_direction(ct_traffic *t, int node, double cycle,
+                                   double offset, int nphase,
+                                   const double *green, const unsigned *dirs,
+                                   unsigned *unused, ct_error *err);
+/* "N", "NE", ... "NW" for direction 0..7. */
+const char *ct_traffic_direction_name(int d);
 /* Phase of the link's downstream end at its signalised node (-1: none). */
 int ct_traffic_set_link_phase(ct_traffic *t, int link, int phase,
                               ct_error *err);

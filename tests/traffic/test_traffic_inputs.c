@@ -87,6 +87,14 @@ static const char *HEAD1 =
     "[output]\nfile = out/";
 static const char *HEAD2 = ".nc\ninterval = 30min\n[traffic]\n";
 
+static char warnings[4096];
+
+static void on_warn(void *ud, const char *msg) {
+  (void)ud;
+  size_t n = strlen(warnings);
+  snprintf(warnings + n, sizeof warnings - n, "%s\n", msg);
+}
+
 static int run(const char *name, const char *traffic, int check, ct_run_result *res,
                ct_error *err) {
   char text[4096], ini[64], path[4200];
@@ -97,6 +105,8 @@ static int run(const char *name, const char *traffic, int check, ct_run_result *
   ct_run_opts o;
   memset(&o, 0, sizeof o);
   o.check_only = check;
+  o.warn = on_warn;
+  warnings[0] = 0;
   memset(res, 0, sizeof *res);
   ct_error_clear(err);
   return ct_run(path, &o, res, err);
@@ -198,6 +208,39 @@ int main(void) {
   printf("bad signal: %s\n", err.msg);
   CHECK(strstr(err.msg, "badsignal.ini:23") != NULL);
   CHECK(strstr(err.msg, "no junction within 50 m") != NULL);
+
+  /* plans by compass direction at the junction (300, 300) m: two phases
+   * N+S / E+W, and split phasing with an extra NE phase that serves no
+   * approach (all red, with a warning): every trip still arrives, on the
+   * same 1.8 km paths (1e-3: integer units) */
+  snprintf(sec, sizeof sec,
+           "%sdemand = od.csv\nsignals = none\n"
+           "signal.c = 680300 1190300 60 N+S:25 e+w:25 10\n", cols);
+  CHECK_OK(run("compass", sec, 0, &res, &err), &err);
+  CHECK_NEAR(json_num(res.summary, "signals"), 1.0, 0);
+  CHECK_NEAR(json_num(res.summary, "trips_completed"), 500.0, 1e-3);
+  CHECK_NEAR(json_num(res.summary, "vehicle_km"), 900.0, 1e-3);
+  CHECK(warnings[0] == 0);
+  snprintf(sec, sizeof sec,
+           "%sdemand = od.csv\nsignals = none\n"
+           "signal.c = 680300 1190300 60 N:10 E:10 S:10 W:10 NE:4\n", cols);
+  CHECK_OK(run("split", sec, 0, &res, &err), &err);
+  CHECK_NEAR(json_num(res.summary, "trips_completed"), 500.0, 1e-3);
+  printf("split warning: %s", warnings);
+  CHECK(strstr(warnings, "split.ini:25") &&
+        strstr(warnings, "phase 5 (NE:4) serves no approach"));
+  /* an approach left out, and a direction that is not one */
+  snprintf(sec, sizeof sec, "%ssignal.c = 680300 1190300 60 N+S:25\n", cols);
+  CHECK(run("nophase", sec, 1, &res, &err) < 0);
+  printf("no phase: %s\n", err.msg);
+  CHECK(strstr(err.msg, "nophase.ini:23") != NULL);
+  CHECK(strstr(err.msg, "is in no phase") != NULL);
+  snprintf(sec, sizeof sec, "%ssignal.c = 680300 1190300 60 N+Q:25 E:20\n",
+           cols);
+  CHECK(run("baddir", sec, 1, &res, &err) < 0);
+  printf("bad direction: %s\n", err.msg);
+  CHECK(strstr(err.msg, "baddir.ini:23") != NULL);
+  CHECK(strstr(err.msg, "N NE E SE S SW W NW") != NULL);
 
   /* a layer with no lines */
   CHECK(run("nolines", "roads = points\ndemand = none\n", 1, &res, &err) < 0);
