@@ -18,7 +18,7 @@ static const char *const keys[] = {
     "roads", "column.*", "snap", "dt", "reroute", "demand", "demand.profile",
     "demand.scale", "demand.window", "demand.rate", "demand.zone_size",
     "zones", "zone.id", "landuse", "fleet.*", "signals", "signal.*", "closure_depth", "closure_depth.motorbike", "close.*",
-    "lanes.*", "speed.*", "lane_capacity", "jam_density", NULL};
+    "ban.*", "turn_restrictions", "lanes.*", "speed.*", "lane_capacity", "jam_density", NULL};
 
 typedef struct closure {
   const ct_entry *e;
@@ -27,6 +27,15 @@ typedef struct closure {
   int active;
 } closure;
 
+/* Turn bans with the times they hold: from the scenario (ban.NAME, times
+ * from the start) or OpenStreetMap (restriction:conditional, times of
+ * day); no window: always. */
+typedef struct tban {
+  int *bans, n;          /* the engine's ban indices */
+  int nwin, daily, invert; /* invert: in force outside the windows */
+  double w0[4], w1[4];   /* [s]; a daily window may wrap past midnight */
+} tban;
+
 typedef struct tm {
   const ct_env *env;
   ct_traffic *t;
@@ -34,6 +43,9 @@ typedef struct tm {
   ct_field *f_density, *f_ratio, *f_nox, *f_pm;
   closure *cl;
   int ncl;
+  tban *bn;
+  int nbn;
+  double tod0; /* local time of day at the start [s] */
   float *row, *em_row;
   double demand_trips, max_closed_km, max_flooded_km;
   int nsignals;
@@ -103,9 +115,49 @@ static void apply_closures(tm *m, double t) {
         ct_traffic_close_link(m->t, m->cl[k].links[i], 1);
 }
 
+static void apply_bans(tm *m, double t) {
+  for (int k = 0; k < m->nbn; k++) {
+    const tban *b = &m->bn[k];
+    if (b->nwin == 0) continue;
+    double x = b->daily ? fmod(m->tod0 + t, 86400.0) : t;
+    int in = 0;
+    for (int w = 0; w < b->nwin; w++)
+      in |= b->w0[w] <= b->w1[w]
+                ? x >= b->w0[w] - 1e-9 && x < b->w1[w] - 1e-9
+                : x >= b->w0[w] - 1e-9 || x < b->w1[w] - 1e-9;
+    for (int i = 0; i < b->n; i++)
+      ct_traffic_ban_active(m->t, b->bans[i], in != b->invert);
+  }
+}
+
+/* Adds a group of bans (taking bans); a window [w0, w1) if w1 > w0. */
+static int add_tban(tm *m, int *bans, int n, int daily, int invert, int nwin,
+                    const double *w0, const double *w1, ct_error *err) {
+  tban *nb = realloc(m->bn, ((size_t)m->nbn + 1) * sizeof *nb);
+  if (!nb) {
+    free(bans);
+    return ct_error_set(err, CT_ENOMEM, "out of memory");
+  }
+  m->bn = nb;
+  tban *b = &m->bn[m->nbn++];
+  memset(b, 0, sizeof *b);
+  b->bans = bans;
+  b->n = n;
+  b->daily = daily;
+  b->invert = invert;
+  b->nwin = nwin;
+  for (int w = 0; w < nwin; w++) {
+    b->w0[w] = w0[w];
+    b->w1[w] = w1[w];
+  }
+  return CT_OK;
+}
+
 static void destroy(void *self) {
   tm *m = self;
   if (!m) return;
+  for (int k = 0; k < m->nbn; k++) free(m->bn[k].bans);
+  free(m->bn);
   ct_traffic_free(m->t);
   for (int k = 0; k < m->ncl; k++) free(m->cl[k].links);
   free(m->cl);
@@ -274,6 +326,26 @@ static int load_demand(tm *m, ct_error *err) {
   return rc;
 }
 
+/* The junction within 50 m of (x, y), or -1. */
+static int junction_near(const tm *m, double x, double y) {
+  int v = -1;
+  double bd = 50.0;
+  for (int q = 0; q < m->t->nnodes; q++) {
+    double d = hypot(m->t->nx_[q] - x, m->t->ny_[q] - y);
+    if (d <= bd) {
+      bd = d;
+      v = q;
+    }
+  }
+  return v;
+}
+
+static int direction_of(const char *s) {
+  for (int d = 0; d < 8; d++)
+    if (!strcasecmp(s, ct_traffic_direction_name(d))) return d;
+  return -1;
+}
+
 /* A compass phase "DIRS:GREEN", DIRS like N+S or SW: the direction bits
  * and the green [s]; -1 if it is not one. */
 static int parse_phase(const char *tok, unsigned *dirs, double *green) {
@@ -351,15 +423,7 @@ static int signal_plan(tm *m, const ct_entry *e, ct_error *err) {
         "(N NE E SE S SW W NW, where the traffic comes from; at most %d "
         "phases), seconds, greens within the cycle; got '%s'",
         CT__MAXPHASE, e->value);
-  int v = -1;
-  double bd = 50.0; /* a junction within 50 m */
-  for (int q = 0; q < m->t->nnodes; q++) {
-    double d = hypot(m->t->nx_[q] - num[0], m->t->ny_[q] - num[1]);
-    if (d <= bd) {
-      bd = d;
-      v = q;
-    }
-  }
+  int v = junction_near(m, num[0], num[1]);
   if (v < 0)
     return ct_scenario_error(sc, e, CT_EINVAL, err,
                              "no junction within 50 m of (%.1f, %.1f)", num[0],
@@ -380,6 +444,70 @@ static int signal_plan(tm *m, const ct_entry *e, ct_error *err) {
   return CT_OK;
 }
 
+/* ban.<label> = X Y FROM TO [CLASSES] [HH:MM HH:MM]: no turn from the
+ * approach coming from FROM onto the exit towards TO at the junction within
+ * 50 m, for CLASSES (motorbike,car,... or all), between the two times. */
+static int ban_key(tm *m, const ct_entry *e, ct_error *err) {
+  static const char *const cname[CT__NC] = {"motorbike", "car", "bus", "truck"};
+  const ct_scenario *sc = m->env->sc;
+  char buf[512], *tok[8], *save = NULL;
+  int nt = 0;
+  snprintf(buf, sizeof buf, "%s", e->value);
+  for (char *p = strtok_r(buf, " \t", &save); p && nt < 8;
+       p = strtok_r(NULL, " \t", &save))
+    tok[nt++] = p;
+  double x = NAN, y = NAN, w0 = 0, w1 = 0;
+  unsigned classes = (1u << CT__NC) - 1;
+  int ok = nt >= 4 && nt <= 7 && !ct_parse_double(tok[0], &x) &&
+           !ct_parse_double(tok[1], &y);
+  int from = ok ? direction_of(tok[2]) : -1, to = ok ? direction_of(tok[3]) : -1;
+  ok = ok && from >= 0 && to >= 0;
+  int next = 4;
+  if (ok && nt - next != 2 && nt > next) { /* a class list */
+    classes = 0;
+    char *s2 = NULL;
+    for (char *c = strtok_r(tok[next], ",", &s2); c && ok;
+         c = strtok_r(NULL, ",", &s2)) {
+      int k = 0;
+      while (k < CT__NC && strcasecmp(c, cname[k])) k++;
+      if (k < CT__NC) classes |= 1u << k;
+      else if (!strcasecmp(c, "all")) classes = (1u << CT__NC) - 1;
+      else ok = 0;
+    }
+    next++;
+  }
+  int timed = ok && nt - next == 2;
+  if (timed)
+    ok = !ct_parse_clock(tok[next], &w0) && !ct_parse_clock(tok[next + 1], &w1);
+  if (!ok || (nt - next != 0 && !timed))
+    return ct_scenario_error(
+        sc, e, CT_EINVAL, err,
+        "expected 'X Y FROM TO [CLASSES] [HH:MM HH:MM]' with FROM, TO compass "
+        "points (N NE E SE S SW W NW: where the traffic comes from, where it "
+        "heads) and CLASSES a list of motorbike,car,bus,truck or all; got "
+        "'%s'",
+        e->value);
+  if (timed && !(w1 > w0))
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "the ban must end after it starts");
+  int v = junction_near(m, x, y);
+  if (v < 0)
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "no junction within 50 m of (%.1f, %.1f)", x, y);
+  int cap = 64, *bans = malloc((size_t)cap * sizeof *bans);
+  if (!bans) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  int n = ct_traffic_ban_by_direction(m->t, v, from, to, classes, bans, cap, err);
+  if (n < 0) {
+    free(bans);
+    return ct_error_prefix(err, "%s:%d: [traffic] %s", sc->path, e->line,
+                           e->key);
+  }
+  int rc = add_tban(m, bans, n, 0, 0, timed, &w0, &w1, err);
+  if (!rc && timed)
+    for (int k = 0; k < n; k++) ct_traffic_ban_active(m->t, bans[k], 0);
+  return rc;
+}
+
 static int load_interventions(tm *m, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
   const ct_section *sec = ct_scenario_section(sc, S);
@@ -389,6 +517,10 @@ static int load_interventions(tm *m, ct_error *err) {
     if (!strncmp(e->key, "signal.", 7) && strcmp(e->key, "signal.cycle") &&
         strcmp(e->key, "signal.lost")) {
       rc = signal_plan(m, e, err);
+      continue;
+    }
+    if (!strncmp(e->key, "ban.", 4)) {
+      rc = ban_key(m, e, err);
       continue;
     }
     int is_close = !strncmp(e->key, "close.", 6);
@@ -469,6 +601,8 @@ static int init(void **self, const ct_env *env, ct_error *err) {
            : ct_error_prefix(err, "%s: [traffic] roads (default 'roads')", sc->path);
     goto fail;
   }
+  m->tod0 = fmod(env->start_unix + env->utc_offset_s, 86400.0);
+  if (m->tod0 < 0) m->tod0 += 86400.0;
   m->t = ct_traffic_new(&p);
   if (!m->t) {
     rc = ct_error_set(err, CT_ENOMEM, "out of memory");
@@ -562,6 +696,7 @@ static int step(void *self, double t, double dt, ct_error *err) {
   m->pending += dt;
   while (m->pending >= m->dt * (1 - 1e-9)) {
     apply_closures(m, ct_traffic_time(m->t));
+    apply_bans(m, ct_traffic_time(m->t));
     int rc = ct_traffic_step(m->t, err);
     if (rc) return rc;
     m->pending -= m->dt;
@@ -586,6 +721,7 @@ static int exchange(void *self, ct_fields *fields, double t, ct_error *err) {
   const ct_field *d = ct_fields_find(fields, "flood.depth");
   ct_traffic_set_depth(m->t, d ? d->data : NULL);
   apply_closures(m, t);
+  apply_bans(m, t);
   publish(m, t);
   (void)err;
   return 0;

@@ -132,9 +132,15 @@ void ct_traffic_free(ct_traffic *t) {
   if (t->nh[0] != t->nh[1]) free(t->nh[0]);
   free(t->nh[1]);
   free(t->cost);
-  free(t->rv_from);
   free(t->lmeta);
+  free(t->rv_from);
   free(t->rv_cost);
+  free(t->lcost);
+  free(t->bans);
+  free(t->ban0);
+  free(t->banl);
+  free(t->banfill);
+  free(t->bang);
   free(t->prof_t);
   free(t->prof_w);
   free(t->trips);
@@ -533,6 +539,55 @@ void ct_traffic_set_speed(ct_traffic *t, int link, double speed_kmh) {
   ct__link_fd(L, &t->p, v * 3.6, L->lanes);
   t->route_dirty = 1;
 }
+
+int ct_traffic_ban_turn(ct_traffic *t, int from, int to, unsigned classes,
+                        ct_error *err) {
+  if (!t->finalized)
+    return ct_error_set(err, CT_EINVAL, "traffic: finalise the network first");
+  if (from < 0 || from >= t->nlinks || to < 0 || to >= t->nlinks ||
+      t->l[from].to != t->l[to].from)
+    return ct_error_set(err, CT_EINVAL,
+                        "traffic: no turn from link %d onto link %d", from, to);
+  /* route groups: motorbikes, and cars with the buses and trucks */
+  unsigned groups = ((classes >> CT_VEH_MOTORBIKE) & 1u) << ct__group(CT_VEH_MOTORBIKE) |
+                    ((classes >> CT_VEH_CAR) & 1u) << ct__group(CT_VEH_CAR);
+  if (!groups)
+    return ct_error_set(err, CT_EINVAL,
+                        "traffic: a turn ban must hold for motorbikes or cars "
+                        "(buses and trucks route as cars)");
+  if (!t->ban0) {
+    t->ban0 = calloc((size_t)t->nlinks + 1, sizeof *t->ban0);
+    t->banfill = malloc(((size_t)t->nlinks + 1) * sizeof *t->banfill);
+    if (!t->ban0 || !t->banfill) {
+      free(t->ban0);
+      free(t->banfill);
+      t->ban0 = t->banfill = NULL;
+      return ct_error_set(err, CT_ENOMEM, "traffic: out of memory");
+    }
+  }
+  if (t->nbans == t->capbans) {
+    int nc = t->capbans ? 2 * t->capbans : 16;
+    ct__ban *a = realloc(t->bans, (size_t)nc * sizeof *a);
+    if (a) t->bans = a;
+    int *b = a ? realloc(t->banl, (size_t)nc * sizeof *b) : NULL;
+    if (b) t->banl = b;
+    unsigned char *g = b ? realloc(t->bang, (size_t)nc) : NULL;
+    if (g) t->bang = g;
+    if (!g) return ct_error_set(err, CT_ENOMEM, "traffic: out of memory");
+    t->capbans = nc;
+  }
+  t->bans[t->nbans] = (ct__ban){from, to, (unsigned char)groups, 1};
+  t->route_dirty = 1;
+  return t->nbans++;
+}
+
+void ct_traffic_ban_active(ct_traffic *t, int k, int active) {
+  if (k < 0 || k >= t->nbans || t->bans[k].active == (active != 0)) return;
+  t->bans[k].active = active != 0;
+  t->route_dirty = 1;
+}
+
+int ct_traffic_nbans(const ct_traffic *t) { return t->nbans; }
 
 int ct__dest_index(ct_traffic *t, int node, ct_error *err) {
   if (t->dest_of[node] >= 0) return t->dest_of[node];

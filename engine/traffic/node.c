@@ -20,11 +20,14 @@ size_t ct__node_scratch_size(const ct_traffic *t) {
   return nI * nJ * CT__NC + 2 * nI * nJ + nI * CT__NC + 3 * nI + 5 * nJ + 8;
 }
 
-/* Turn slot of a packet bound for destination index d at node v. lmeta:
- * the next link's position at v, and its closures (bits 16, 17). */
-static inline int turn_of(const ct_traffic *t, int v, int d, int cls, int nout) {
+/* Turn slot of a packet bound for destination index d at node v, arriving
+ * on link li (-1: from v's origin queue). lmeta: the next link's position
+ * at v, and its closures (bits 16, 17). */
+static inline int turn_of(const ct_traffic *t, int v, int li, int d, int cls,
+                          int nout) {
   if (t->dest_node[d] == v) return nout + J_EXIT;
-  int l = t->nh[ct__group(cls)][(size_t)v * t->ndest + d];
+  size_t row = li < 0 ? (size_t)v : (size_t)t->nnodes + (size_t)li;
+  int l = t->nh[ct__group(cls)][row * (size_t)t->ndest + (size_t)d];
   if (l < 0) return nout + J_STRAND;
   int m = t->lmeta[l];
   if ((m & 0x10000) || (cls == CT_VEH_MOTORBIKE && (m & 0x20000)))
@@ -116,7 +119,8 @@ void ct__node_update(ct_traffic *t, int v, double *sc) {
       for (int k = 0; k < rg->n && rem > 0; k++) {
         const ct__pkt *pk = &rg->p[(rg->head + k) % rg->cap];
         double a = (double)pk->amt < rem ? (double)pk->amt : rem;
-        int j = turn_of(t, v, pk->dest, c, nout);
+        int j = turn_of(t, v, i < nin ? t->inl[i0 + i] : -1, pk->dest, c,
+                        nout);
         Dc[((size_t)i * nJ + j) * CT__NC + c] += a;
         D[(size_t)i * nJ + j] += a * t->p.pcu[c] / CT__UNIT;
         Dp[j] += a * t->p.pcu[c];
@@ -237,7 +241,7 @@ void ct__node_update(ct_traffic *t, int v, double *sc) {
       int64_t moved = 0;
       while (rem > 0 && rg->n > 0) {
         ct__pkt *pk = &rg->p[rg->head];
-        int j = turn_of(t, v, pk->dest, c, nout);
+        int j = turn_of(t, v, li, pk->dest, c, nout);
         double *b = &Dc[((size_t)i * nJ + j) * CT__NC + c];
         double m = (double)pk->amt;
         if (m > rem) m = rem;

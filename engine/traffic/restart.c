@@ -1,8 +1,8 @@
 /* restart.c - the traffic engine's evolving state as checkpoint blocks (see
  * citytwin/state.h), so that `citytwin run --resume` goes on bit for bit:
  * vehicles in cells and in the packet queues, link counters and closures,
- * water on the cells, the route tables in use, the demand cursors and the
- * KPI accumulators. What init rebuilds from the scenario (geometry, signal
+ * water on the cells, the route tables in use, which turn bans are in
+ * force, the demand cursors and the KPI accumulators. What init rebuilds from the scenario (geometry, signal
  * plans, flows, profile, grid mapping) is not saved; neither are the per-step
  * buffers that each step zeroes or rewrites before reading (lin/lout,
  * node_acc/link_acc, green, lmeta, cost, rv_*, scratch). */
@@ -295,7 +295,7 @@ static int io_rings(ct_traffic *t, ct_state *st, ct_error *err) {
  * recomputing them from the restored speeds would not be the same run. */
 static int io_routes(ct_traffic *t, ct_state *st, int routes, ct_error *err) {
   if (routes == 0) return CT_OK; /* before the first step: none yet */
-  size_t need = (size_t)t->ndest * (size_t)t->nnodes;
+  size_t need = (size_t)t->ndest * ((size_t)t->nnodes + (size_t)t->nlinks);
   if (need == 0) need = 1;
   if (ct_state_restoring(st)) {
     int rc = ct__routes_alloc(t, err);
@@ -304,7 +304,7 @@ static int io_routes(ct_traffic *t, ct_state *st, int routes, ct_error *err) {
       free(t->nh[0]);
       t->nh[0] = t->nh[1];
     } else if (routes == 2 && t->nh[0] == t->nh[1]) {
-      int *a = malloc((size_t)t->nh_cap * sizeof *a);
+      int *a = malloc(t->nh_cap * sizeof *a);
       if (!a) return ct_error_set(err, CT_ENOMEM, "out of memory for routes");
       t->nh[0] = a;
     }
@@ -377,6 +377,20 @@ static int io_demand(ct_traffic *t, ct_state *st, ct_error *err) {
   return rc;
 }
 
+/* Which turn bans are in force (the bans themselves come from the
+ * scenario, as the network does). */
+static int io_bans(ct_traffic *t, ct_state *st, ct_error *err) {
+  if (t->nbans == 0) return CT_OK;
+  unsigned char *on = malloc((size_t)t->nbans);
+  if (!on) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  for (int k = 0; k < t->nbans; k++) on[k] = t->bans[k].active;
+  int rc = ct_state_io(st, "bans.active", on, (size_t)t->nbans, err);
+  if (!rc && ct_state_restoring(st))
+    for (int k = 0; k < t->nbans; k++) t->bans[k].active = on[k] != 0;
+  free(on);
+  return rc;
+}
+
 int ct__traffic_state(ct_traffic *t, ct_state *st, ct_error *err) {
   if (!t->finalized)
     return ct_error_set(err, CT_EINVAL, "traffic: network not finalised");
@@ -384,7 +398,7 @@ int ct__traffic_state(ct_traffic *t, ct_state *st, ct_error *err) {
   if ((rc = io_shape(t, st, err)) || (rc = io_scalars(t, st, &routes, err)) ||
       (rc = io_links(t, st, err)) || (rc = io_cells(t, st, err)) ||
       (rc = io_rings(t, st, err)) || (rc = io_routes(t, st, routes, err)) ||
-      (rc = io_demand(t, st, err)))
+      (rc = io_demand(t, st, err)) || (rc = io_bans(t, st, err)))
     return rc;
   return CT_OK;
 }

@@ -1,10 +1,13 @@
 /* route.c - shortest travel-time routes on current speeds: for each
- * destination one Dijkstra on the reversed graph (binary heap), giving the
- * next link from every node. Vehicles look up their next link when they
- * reach a junction, so a refresh (every params.reroute, and at once when a
- * road opens or closes) steers vehicles already under way around closures,
- * jams and floods. Motorbikes get their own tables while a flood closes a
- * road for them only. */
+ * destination one Dijkstra over links on the reversed graph (binary heap),
+ * so that banned turns (ct_traffic_ban_turn) are never on a route: it gives
+ * the next link at the end of every link, and the first link from every
+ * node for trips that start there. Vehicles look up their next link when
+ * they reach a junction, so a refresh (every params.reroute, and at once
+ * when a road opens or closes or a ban changes) steers vehicles already
+ * under way around closures, jams and floods. Motorbikes get their own
+ * tables while a flood closes a road, or a ban holds, for them or for the
+ * others only. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -47,10 +50,10 @@ typedef struct hent {
 } hent;
 
 typedef struct {
-  double *dist;
-  hent *heap; /* lazy deletion: at most one entry per relaxation */
+  double *dist;       /* per link: from entering it to the destination [s] */
+  hent *heap;         /* lazy deletion: at most one entry per relaxation */
   unsigned char *done;
-  int *nh;
+  int *nh;            /* per table row (nodes, then links) */
 } dscratch;
 
 static void hpush(hent *h, int *n, double d, int v) {
@@ -80,10 +83,20 @@ static hent hpop(hent *h, int *n) {
   return top;
 }
 
-/* Reverse Dijkstra from node dst: nh[v] = first link of v's route. */
-static void dijkstra(const ct_traffic *t, int dst, int group, int *nh,
-                     dscratch *s) {
-  const int nn = t->nnodes;
+/* Whether the turn from link a onto link b is banned for route group g. */
+static int banned(const ct_traffic *t, int a, int b, int g) {
+  if (!t->ban0) return 0;
+  for (int k = t->ban0[a]; k < t->ban0[a + 1]; k++)
+    if (t->banl[k] == b) return (t->bang[k] >> g) & 1;
+  return 0;
+}
+
+/* Reverse Dijkstra over junctions towards node dst for route group g, where
+ * no ban holds: row v of nh, the first link from v towards dst; a vehicle
+ * at the end of link l goes on as one starting at l's end would. */
+static void node_search(const ct_traffic *t, int dst, int g, int *nh,
+                        dscratch *s) {
+  const int nn = t->nnodes, nl = t->nlinks;
   double *d = s->dist;
   unsigned char *done = s->done;
   hent *h = s->heap;
@@ -95,7 +108,7 @@ static void dijkstra(const ct_traffic *t, int dst, int group, int *nh,
   memset(done, 0, (size_t)nn);
   d[dst] = 0;
   hpush(h, &hn, 0.0, dst);
-  const double *rc = t->rv_cost + (size_t)group * t->nlinks;
+  const double *rc = t->rv_cost + (size_t)g * nl;
   while (hn > 0) {
     hent e = hpop(h, &hn);
     int u = e.v;
@@ -111,18 +124,114 @@ static void dijkstra(const ct_traffic *t, int dst, int group, int *nh,
       }
     }
   }
+  for (int l = 0; l < nl; l++) {
+    int v = t->l[l].to;
+    nh[nn + l] = v == dst ? -1 : nh[v];
+  }
+}
+
+/* Reverse Dijkstra over links towards node dst for route group g, so that
+ * no route makes a banned turn: row nn + l of nh, the link after l; row v,
+ * the first link from node v. */
+static void link_search(const ct_traffic *t, int dst, int g, int *nh,
+                        dscratch *s) {
+  const int nn = t->nnodes, nl = t->nlinks;
+  double *d = s->dist;
+  unsigned char *done = s->done;
+  hent *h = s->heap;
+  int hn = 0;
+  for (int r = 0; r < nn + nl; r++) nh[r] = -1;
+  for (int l = 0; l < nl; l++) d[l] = INFINITY;
+  memset(done, 0, (size_t)nl);
+  const double *c = t->lcost + (size_t)g * nl;
+  for (int k = t->in0[dst]; k < t->in0[dst + 1]; k++) {
+    int l = t->inl[k];
+    if (c[l] < INFINITY) {
+      d[l] = c[l];
+      hpush(h, &hn, c[l], l);
+    }
+  }
+  while (hn > 0) {
+    hent e = hpop(h, &hn);
+    int m = e.v;
+    if (done[m]) continue;
+    done[m] = 1;
+    int u = t->l[m].from;
+    if (u == dst) continue; /* trips for dst end there: no route through */
+    for (int k = t->in0[u]; k < t->in0[u + 1]; k++) {
+      int l = t->inl[k];
+      double nd = e.d + c[l];
+      if (nd < d[l] && !done[l] && !banned(t, l, m, g)) {
+        d[l] = nd; /* INFINITY (closed) never passes */
+        nh[nn + l] = m;
+        hpush(h, &hn, nd, l);
+      }
+    }
+  }
+  for (int v = 0; v < nn; v++) {
+    if (v == dst) continue;
+    double best = INFINITY;
+    for (int k = t->out0[v]; k < t->out0[v + 1]; k++) {
+      int m = t->outl[k];
+      if (d[m] < best) {
+        best = d[m];
+        nh[v] = m;
+      }
+    }
+  }
+}
+
+/* The search for group g: by junctions (fewer states) unless a ban holds
+ * for the group. */
+static void dijkstra(const ct_traffic *t, int dst, int g, int *nh,
+                     dscratch *s) {
+  if ((t->bans_in_force >> g) & 1)
+    link_search(t, dst, g, nh, s);
+  else
+    node_search(t, dst, g, nh, s);
+}
+
+/* The bans in force as lists per incoming link, with a bit per route
+ * group; whether they differ between the groups. */
+static int build_bans(ct_traffic *t) {
+  int differ = 0;
+  t->bans_in_force = 0;
+  if (!t->ban0) return 0;
+  memset(t->ban0, 0, ((size_t)t->nlinks + 1) * sizeof *t->ban0);
+  for (int k = 0; k < t->nbans; k++)
+    if (t->bans[k].active) t->ban0[t->bans[k].from + 1]++;
+  for (int l = 0; l < t->nlinks; l++) t->ban0[l + 1] += t->ban0[l];
+  int *at = t->banfill;
+  memcpy(at, t->ban0, (size_t)t->nlinks * sizeof *at);
+  for (int k = 0; k < t->nbans; k++) {
+    const ct__ban *b = &t->bans[k];
+    if (!b->active) continue;
+    int j = at[b->from]++;
+    t->banl[j] = b->to;
+    t->bang[j] = b->groups;
+    t->bans_in_force |= b->groups;
+    differ |= b->groups != 3;
+  }
+  return differ;
 }
 
 int ct__routes_alloc(ct_traffic *t, ct_error *err) {
-  if (!t->rv_from) {
+  if (!t->rv_cost) {
     t->rv_from = malloc((size_t)t->nlinks * sizeof(int));
     t->rv_cost = malloc((size_t)t->nlinks * 2 * sizeof(double));
-    if (!t->rv_from || !t->rv_cost)
+    t->lcost = malloc((size_t)t->nlinks * 2 * sizeof(double));
+    if (!t->rv_from || !t->rv_cost || !t->lcost) {
+      free(t->rv_from);
+      free(t->rv_cost);
+      free(t->lcost);
+      t->rv_from = NULL;
+      t->rv_cost = t->lcost = NULL;
       return ct_error_set(err, CT_ENOMEM, "traffic: out of memory");
+    }
   }
-  size_t need = (size_t)t->ndest * (size_t)t->nnodes;
+  size_t need = (size_t)t->ndest * ((size_t)t->nnodes + (size_t)t->nlinks);
   if (need == 0) need = 1;
-  if ((size_t)t->nh_cap >= need && t->nh[1]) return 0;
+  if (t->nh_cap >= need && t->nh[1]) return 0;
   if (t->nh[0] != t->nh[1]) free(t->nh[0]);
   free(t->nh[1]);
   t->nh[0] = t->nh[1] = malloc(need * sizeof(int));
@@ -130,18 +239,23 @@ int ct__routes_alloc(ct_traffic *t, ct_error *err) {
     t->nh_cap = 0;
     return ct_error_set(err, CT_ENOMEM,
                         "traffic: out of memory for routes (%d destinations x "
-                        "%d junctions)",
-                        t->ndest, t->nnodes);
+                        "%d junctions and %d links)",
+                        t->ndest, t->nnodes, t->nlinks);
   }
-  t->nh_cap = (int)need;
+  t->nh_cap = need;
   return 0;
 }
 
 static int alloc_scratch(const ct_traffic *t, dscratch *s) {
-  s->dist = malloc((size_t)t->nnodes * sizeof(double));
-  s->heap = malloc(((size_t)t->nlinks + 1) * sizeof(hent));
-  s->done = malloc((size_t)t->nnodes);
-  s->nh = malloc((size_t)t->nnodes * sizeof(int));
+  size_t turns = 0; /* one heap entry per relaxation: per turn at most */
+  for (int v = 0; v < t->nnodes; v++)
+    turns += (size_t)(t->in0[v + 1] - t->in0[v]) *
+             (size_t)(t->out0[v + 1] - t->out0[v]);
+  size_t states = (size_t)(t->nlinks > t->nnodes ? t->nlinks : t->nnodes);
+  s->dist = malloc(states * sizeof(double));
+  s->heap = malloc((turns + states + 1) * sizeof(hent));
+  s->done = malloc(states + 1);
+  s->nh = malloc(((size_t)t->nnodes + (size_t)t->nlinks) * sizeof(int));
   return s->dist && s->heap && s->done && s->nh ? 0 : CT_ENOMEM;
 }
 
@@ -152,24 +266,36 @@ static void free_scratch(dscratch *s) {
   free(s->nh);
 }
 
+/* Costs of both groups (INFINITY where closed), per link and per incoming
+ * slot (inl order, with the upstream node: the junction search reads only
+ * these arrays). */
+static void link_costs(ct_traffic *t) {
+  const int nl = t->nlinks;
+  for (int l = 0; l < nl; l++) {
+    const ct__link *L = &t->l[l];
+    t->cost[l] = ct__link_travel_time(t, l);
+    double c = L->closed_user || L->closed_flood ? INFINITY : t->cost[l];
+    t->lcost[nl + l] = c;
+    t->lcost[l] = L->closed_moto ? INFINITY : c;
+  }
+  for (int k = 0; k < nl; k++) {
+    int l = t->inl[k];
+    t->rv_from[k] = t->l[l].from;
+    t->rv_cost[k] = t->lcost[l];
+    t->rv_cost[nl + k] = t->lcost[nl + l];
+  }
+}
+
 void ct__routes_compute(ct_traffic *t) {
-  for (int l = 0; l < t->nlinks; l++) t->cost[l] = ct__link_travel_time(t, l);
-  int moto = 0;
+  link_costs(t);
+  int moto = build_bans(t);
   for (int l = 0; l < t->nlinks; l++)
     if (t->l[l].closed_moto && !t->l[l].closed_flood && !t->l[l].closed_user)
       moto = 1;
-  /* compact reversed adjacency: the search touches only these arrays */
-  for (int k = 0; k < t->nlinks; k++) {
-    const ct__link *L = &t->l[t->inl[k]];
-    t->rv_from[k] = L->from;
-    double c = L->closed_user || L->closed_flood ? INFINITY : t->cost[t->inl[k]];
-    t->rv_cost[t->nlinks + k] = c;
-    t->rv_cost[k] = L->closed_moto ? INFINITY : c;
-  }
-  /* motorbikes get tables of their own only while a flood closes a road
-   * for them alone (halves the memory otherwise) */
+  /* motorbikes get tables of their own only while they route differently
+   * (halves the memory otherwise) */
   if (moto && t->nh[0] == t->nh[1]) {
-    t->nh[0] = malloc((size_t)t->nh_cap * sizeof(int));
+    t->nh[0] = malloc(t->nh_cap * sizeof(int));
     if (!t->nh[0]) { /* fall back: motorbikes wait at their closures */
       t->nh[0] = t->nh[1];
       moto = 0;
@@ -178,7 +304,7 @@ void ct__routes_compute(ct_traffic *t) {
     free(t->nh[0]);
     t->nh[0] = t->nh[1];
   }
-  const int nn = t->nnodes, nd = t->ndest, groups = moto ? 2 : 1;
+  const int nr = t->nnodes + t->nlinks, nd = t->ndest, groups = moto ? 2 : 1;
   int failed = 0;
 #pragma omp parallel num_threads(t->nthreads) reduction(| : failed) \
     if (t->parallel || (t->p.threads == 0 && (double)nd * t->nlinks >= 2e5))
@@ -191,9 +317,9 @@ void ct__routes_compute(ct_traffic *t) {
       for (int k = 0; k < nd * groups; k++) {
         int g = groups == 2 ? k % 2 : 1, d = groups == 2 ? k / 2 : k;
         dijkstra(t, t->dest_node[d], g, s.nh, &s);
-        /* node-major table: a junction looks up its row only */
+        /* row-major table: a junction looks up its rows only */
         int *tab = t->nh[g];
-        for (int v = 0; v < nn; v++) tab[(size_t)v * nd + d] = s.nh[v];
+        for (int r = 0; r < nr; r++) tab[(size_t)r * nd + d] = s.nh[r];
       }
     }
     free_scratch(&s);
@@ -211,35 +337,27 @@ int ct_traffic_route(ct_traffic *t, int from, int to, int *links, int max,
       to >= t->nnodes)
     return -1;
   if (ct__routes_alloc(t, NULL)) return -1;
-  for (int l = 0; l < t->nlinks; l++) t->cost[l] = ct__link_travel_time(t, l);
-  for (int k = 0; k < t->nlinks; k++) {
-    const ct__link *L = &t->l[t->inl[k]];
-    t->rv_from[k] = L->from;
-    t->rv_cost[t->nlinks + k] =
-        L->closed_user || L->closed_flood ? INFINITY : t->cost[t->inl[k]];
-  }
+  link_costs(t);
+  build_bans(t);
   dscratch s;
-  int *nh = malloc((size_t)t->nnodes * sizeof(int));
-  if (!nh || alloc_scratch(t, &s)) {
-    free(nh);
+  if (alloc_scratch(t, &s)) {
+    free_scratch(&s);
     return -1;
   }
-  dijkstra(t, to, 1, nh, &s);
+  dijkstra(t, to, 1, s.nh, &s);
   int n = -1;
-  if (from == to || nh[from] >= 0) {
+  if (from == to || s.nh[from] >= 0) {
     double sum = 0;
-    int v = from;
+    int l = from == to ? -1 : s.nh[from];
     n = 0;
-    while (v != to && n <= t->nlinks) {
-      int l = nh[v];
+    while (l >= 0 && n <= t->nlinks) {
       if (n < max) links[n] = l;
       n++;
       sum += t->cost[l];
-      v = t->l[l].to;
+      l = t->l[l].to == to ? -1 : s.nh[t->nnodes + l];
     }
     if (tt) *tt = sum;
   }
-  free(nh);
   free_scratch(&s);
   return n;
 }

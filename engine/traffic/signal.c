@@ -10,6 +10,9 @@
 
 #include "traffic/traffic_internal.h"
 
+static const char *const compass[8] = {"N", "NE", "E", "SE", "S", "SW", "W",
+                                       "NW"};
+
 /* Green time of a periodic phase accumulated over [0, x). */
 static double green_until(const ct__signal *s, int p, double x) {
   double C = s->cycle;
@@ -90,9 +93,6 @@ void ct__default_signals(ct_traffic *t) {
   }
 }
 
-static const char *const compass[8] = {"N", "NE", "E", "SE", "S", "SW", "W",
-                                       "NW"};
-
 const char *ct_traffic_direction_name(int d) {
   return d >= 0 && d < 8 ? compass[d] : "?";
 }
@@ -107,6 +107,49 @@ static double approach_bearing(const ct_traffic *t, const ct__link *L) {
   return b < 0 ? b + 360.0 : b;
 }
 
+/* Compass bearing a link leaves its upstream node towards (first segment). */
+static double exit_bearing(const ct_traffic *t, const ct__link *L) {
+  const double *g = t->geo + 2 * (size_t)L->geo0;
+  double b = atan2(g[2] - g[0], g[3] - g[1]) * (180.0 / M_PI);
+  return b < 0 ? b + 360.0 : b;
+}
+
+static double off_dir(double b, int d) {
+  return fabs(fmod(b - 45.0 * d + 540.0, 360.0) - 180.0);
+}
+
+int ct_traffic_ban_by_direction(ct_traffic *t, int node, int from, int to,
+                                unsigned classes, int *bans, int max,
+                                ct_error *err) {
+  if (!t->finalized || node < 0 || node >= t->nnodes || from < 0 ||
+      from > 7 || to < 0 || to > 7)
+    return ct_error_set(err, CT_EINVAL, "traffic: bad junction or direction");
+  int n = 0, nin = 0, nout = 0;
+  for (int i = t->in0[node]; i < t->in0[node + 1]; i++) {
+    int a = t->inl[i];
+    if (off_dir(approach_bearing(t, &t->l[a]), from) > 45.0 + 1e-9) continue;
+    nin++;
+    nout = 0;
+    for (int o = t->out0[node]; o < t->out0[node + 1]; o++) {
+      int b = t->outl[o];
+      if (off_dir(exit_bearing(t, &t->l[b]), to) > 45.0 + 1e-9) continue;
+      nout++;
+      if (n == max)
+        return ct_error_set(err, CT_EINVAL, "traffic: more than %d turns", max);
+      int k = ct_traffic_ban_turn(t, a, b, classes, err);
+      if (k < 0) return k;
+      bans[n++] = k;
+    }
+  }
+  if (nin == 0 || nout == 0)
+    return ct_error_set(err, CT_EINVAL,
+                        "traffic: the junction at (%.1f, %.1f) has no %s from "
+                        "%s (within 45 degrees)",
+                        t->nx_[node], t->ny_[node],
+                        nin ? "exit towards" : "approach", compass[nin ? to : from]);
+  return n;
+}
+
 /* The phase whose named directions come nearest bearing b, and how near
  * [degrees]. */
 static int nearest_phase(double b, int nphase, const unsigned *dirs,
@@ -116,7 +159,7 @@ static int nearest_phase(double b, int nphase, const unsigned *dirs,
   for (int k = 0; k < nphase; k++)
     for (int d = 0; d < 8; d++) {
       if (!(dirs[k] & (1u << d))) continue;
-      double a = fabs(fmod(b - 45.0 * d + 540.0, 360.0) - 180.0);
+      double a = off_dir(b, d);
       if (a < *diff) {
         *diff = a;
         best = k;

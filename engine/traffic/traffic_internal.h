@@ -52,6 +52,12 @@ typedef struct ct__signal {
   double start[CT__MAXPHASE], green[CT__MAXPHASE];
 } ct__signal;
 
+typedef struct ct__ban {
+  int from, to;          /* links */
+  unsigned char groups;  /* bit g: route group g (ct__group) */
+  unsigned char active;
+} ct__ban;
+
 typedef struct ct__trip {
   double t;
   int o, d, cls;
@@ -110,12 +116,22 @@ struct ct_traffic {
   /* destinations and routing */
   int ndest, capdest;
   int *dest_node;
-  int *nh[2];       /* next link per [node*ndest + dest], group 0 motorbike */
-  int nh_cap;
+  /* next link per [row*ndest + dest], group 0 motorbike; rows: nodes (the
+   * first link of a trip starting there), then links (the link after it) */
+  int *nh[2];
+  size_t nh_cap;
   double *cost;     /* per link [s] (cars) */
   int *lmeta;       /* per link: outpos | closed << 16 | closed_moto << 17 */
   int *rv_from;     /* per incoming slot (inl order): upstream node */
-  double *rv_cost;  /* per incoming slot and group: cost, INF if closed */
+  double *rv_cost;  /* per group and incoming slot: cost, INF if closed */
+  double *lcost;    /* per group and link: cost, INF if closed */
+  /* banned turns; those in force as lists per incoming link (routes.c):
+   * [ban0[l], ban0[l+1]) of out-link banl and group bits bang */
+  ct__ban *bans;
+  int nbans, capbans;
+  int *ban0, *banl, *banfill;
+  unsigned char *bang;
+  unsigned bans_in_force; /* bit g: a ban holds for route group g */
   double next_route;
   int route_dirty;
 

@@ -124,6 +124,25 @@ const char *ct_traffic_direction_name(int d);
 /* Phase of the link's downstream end at its signalised node (-1: none). */
 int ct_traffic_set_link_phase(ct_traffic *t, int link, int phase,
                               ct_error *err);
+/* Forbids the turn from link `from` onto link `to` (which leaves the
+ * junction `from` ends at) for the vehicle classes in the bit mask classes
+ * (bit c: class c). Routes never take it. Motorbikes route on their own
+ * tables; buses and trucks route as cars, so a ban for cars holds for them
+ * too, and one for buses or trucks alone is refused (CT_EINVAL). Returns
+ * the ban's index (>= 0), in force from now on, or a negative status. */
+int ct_traffic_ban_turn(ct_traffic *t, int from, int to, unsigned classes,
+                        ct_error *err);
+/* Bans, at node, every turn from an approach coming from compass direction
+ * `from` onto a link heading towards `to` (0 = N ... 7 = NW; each within
+ * 45 degrees, by the link's segment at the node), for classes as above.
+ * Puts the bans' indices in bans (room for max); returns how many (>= 1),
+ * or a negative status naming the direction with no approach or exit. */
+int ct_traffic_ban_by_direction(ct_traffic *t, int node, int from, int to,
+                                unsigned classes, int *bans, int max,
+                                ct_error *err);
+/* Puts ban k in force or lifts it (restrictions by time of day). */
+void ct_traffic_ban_active(ct_traffic *t, int k, int active);
+int ct_traffic_nbans(const ct_traffic *t);
 /* Merge priority of a link at its downstream node (default: its capacity). */
 void ct_traffic_set_priority(ct_traffic *t, int link, double priority);
 /* Capacity of vehicles leaving the network at node [veh h-1] (default

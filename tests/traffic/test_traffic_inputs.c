@@ -75,6 +75,9 @@ static void write_roads(void) {
       "origin,destination,trips,class\n"
       "680000 1190000,680900 1190900,100,bus\n"
       "680000 1190000,680900 1190900,100,tuktuk\n");
+  put("odn.csv",
+      "origin,destination,start,end,trips\n"
+      "680000 1190000,680000 1190900,00:00,00:20,100\n");
   put("odz.csv", "origin,destination,trips\nZ1,Z2,100\nZ2,Z9,50\n");
 }
 
@@ -241,6 +244,36 @@ int main(void) {
   printf("bad direction: %s\n", err.msg);
   CHECK(strstr(err.msg, "baddir.ini:23") != NULL);
   CHECK(strstr(err.msg, "N NE E SE S SW W NW") != NULL);
+
+  /* a banned turn: trips from (0, 0) to (0, 900) m go straight up the
+   * avenue (0.9 km); with straight on banned at (0, 300) from the south they
+   * go round a block (1.5 km); a ban for 00:50-01:00, after every trip has
+   * arrived, changes nothing (1e-3: integer units) */
+  snprintf(sec, sizeof sec, "%sdemand = odn.csv\n", cols);
+  CHECK_OK(run("noban", sec, 0, &res, &err), &err);
+  CHECK_NEAR(json_num(res.summary, "vehicle_km"), 90.0, 1e-3);
+  snprintf(sec, sizeof sec, "%sdemand = odn.csv\nban.x = 680000 1190300 S N\n",
+           cols);
+  CHECK_OK(run("ban", sec, 0, &res, &err), &err);
+  CHECK_NEAR(json_num(res.summary, "trips_completed"), 100.0, 1e-3);
+  CHECK_NEAR(json_num(res.summary, "vehicle_km"), 150.0, 1e-3);
+  snprintf(sec, sizeof sec,
+           "%sdemand = odn.csv\nban.x = 680000 1190300 S N car,motorbike,bus,truck "
+           "00:50 01:00\n", cols);
+  CHECK_OK(run("banlate", sec, 0, &res, &err), &err);
+  CHECK_NEAR(json_num(res.summary, "vehicle_km"), 90.0, 1e-3);
+  snprintf(sec, sizeof sec, "%sban.x = 680000 1190300 S Q\n", cols);
+  CHECK(run("banbad", sec, 1, &res, &err) < 0);
+  printf("bad ban: %s\n", err.msg);
+  CHECK(strstr(err.msg, "banbad.ini:23") && strstr(err.msg, "X Y FROM TO"));
+  snprintf(sec, sizeof sec, "%sban.x = 680000 1190300 S N bus\n", cols);
+  CHECK(run("banbus", sec, 1, &res, &err) < 0);
+  printf("bus ban: %s\n", err.msg);
+  CHECK(strstr(err.msg, "banbus.ini:23") && strstr(err.msg, "route as cars"));
+  snprintf(sec, sizeof sec, "%sban.x = 680000 1190300 W N\n", cols);
+  CHECK(run("banwest", sec, 1, &res, &err) < 0);
+  printf("no approach: %s\n", err.msg);
+  CHECK(strstr(err.msg, "banwest.ini:23") && strstr(err.msg, "no approach from W"));
 
   /* a layer with no lines */
   CHECK(run("nolines", "roads = points\ndemand = none\n", 1, &res, &err) < 0);
