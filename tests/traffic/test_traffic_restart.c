@@ -1,7 +1,8 @@
 /* test_traffic_restart.c - checkpoint and resume of the traffic model through
  * its ct_model_class, the way `citytwin run --resume` uses it: a 4 x 4 street
- * grid with OD flows, signals, a timed closure and a flood that rises (first
- * closing a street for motorbikes only, then for all) and recedes. Run A
+ * grid with OD flows, signals, a timed closure, a timed turn ban for cars
+ * and a flood that rises (first closing a street for motorbikes only, then
+ * for all) and recedes. Run A
  * goes from 0 to 30 min and saves its state after the 10 min snapshot; run B
  * is a fresh init that restores that state and goes on. Every published
  * traffic field, every row of the links table and the summary text must be
@@ -73,7 +74,9 @@ static void write_roads(const char *name, int n) {
 
 /* The CTM step (7 s) does not divide the coupling interval (60 s): part of
  * a step is pending at the checkpoint. Routes refresh every 7 min and when
- * a road opens or closes; Street 2 is closed from 5 to 15 min. */
+ * a road opens or closes; Street 2 is closed from 5 to 15 min; cars may not
+ * go straight north at (300, 300) m from 8 to 20 min (motorbikes may: their
+ * own route tables, over links, at the checkpoint). */
 static const char *HEAD =
     "[scenario]\nname = restart\nstart = 2026-09-15T07:00:00+07:00\n"
     "duration = 30min\n"
@@ -84,7 +87,8 @@ static const char *TAIL =
     "\n[traffic]\nroads = roads\ncolumn.class = kind\ncolumn.lanes = nlanes\n"
     "column.name = name\ncolumn.id = id\ndemand = od.csv\nreroute = 420\n"
     "close.x = Street 2 00:05 00:15\nclosure_depth.motorbike = 0.10\ndt = 7\n"
-    "signal.a = 680300 1190600 60 25 25 10\n";
+    "signal.a = 680300 1190600 60 25 25 10\n"
+    "ban.b = 680300 1190300 S N car 00:08 00:20\n";
 
 typedef struct world {
   ct_scenario sc;
