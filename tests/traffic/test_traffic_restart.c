@@ -2,9 +2,9 @@
  * its ct_model_class, the way `citytwin run --resume` uses it: a 4 x 4 street
  * grid with OD flows, signals, a timed closure, a timed turn ban for cars
  * and a flood that rises (first closing a street for motorbikes only, then
- * for all) and recedes. Run A
- * goes from 0 to 30 min and saves its state after the 10 min snapshot; run B
- * is a fresh init that restores that state and goes on. Every published
+ * for all) and recedes. Run A goes from 0 to 30 min and saves its state
+ * after the 10 min snapshot; run B is a fresh init that restores that state
+ * and goes on. Every published
  * traffic field, every row of the links table and the summary text must be
  * the same bytes. A state saved for another network, and a damaged queue
  * block, must be refused with CT_EFORMAT. The engine alone is tested the
