@@ -27,14 +27,7 @@ typedef struct closure {
   int active;
 } closure;
 
-/* Turn bans with the times they hold: from the scenario (ban.NAME, times
- * from the start) or OpenStreetMap (restriction:conditional, times of
- * day); no window: always. */
-typedef struct tban {
-  int *bans, n;          /* the engine's ban indices */
-  int nwin, daily, invert; /* invert: in force outside the windows */
-  double w0[4], w1[4];   /* [s]; a daily window may wrap past midnight */
-} tban;
+typedef ct__tban tban;
 
 typedef struct tm {
   const ct_env *env;
@@ -46,6 +39,7 @@ typedef struct tm {
   tban *bn;
   int nbn;
   double tod0; /* local time of day at the start [s] */
+  ct__turn_report turns; /* OpenStreetMap turn restrictions */
   float *row, *em_row;
   double demand_trips, max_closed_km, max_flooded_km;
   int nsignals;
@@ -508,6 +502,52 @@ static int ban_key(tm *m, const ct_entry *e, ct_error *err) {
   return rc;
 }
 
+/* turn_restrictions: the OSM file's turn restrictions as bans (default on
+ * for OpenStreetMap roads). What cannot be applied is counted and named in
+ * one warning. */
+static int osm_turns(tm *m, const ct_vector *v, int is_osm, ct_error *err) {
+  const ct_scenario *sc = m->env->sc;
+  static const char *const onoff[] = {"off", "on", NULL};
+  int on = is_osm, rc;
+  if ((rc = ct_scenario_choice(sc, S, "turn_restrictions", onoff, on, &on, err)))
+    return rc;
+  if (!on) return CT_OK;
+  const ct_entry *e = ct_scenario_entry(sc, S, "turn_restrictions");
+  if (!is_osm)
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "turn restrictions come from an OpenStreetMap "
+                             "road layer; layer '%s' is not one",
+                             v->name ? v->name : "roads");
+  ct__tban *tb = NULL;
+  int nt = 0;
+  ct__turn_report *r = &m->turns;
+  rc = ct__osm_turn_bans(m->t, v->path, m->env->grid->crs_wkt, &tb, &nt, r,
+                         err);
+  if (rc)
+    return ct_error_prefix(err, "layer '%s' (%s): turn restrictions",
+                           v->name ? v->name : "roads", v->path);
+  for (int k = 0; k < nt && !rc; k++) {
+    rc = add_tban(m, tb[k].bans, tb[k].n, 1, tb[k].invert, tb[k].nwin,
+                  tb[k].w0, tb[k].w1, err);
+    tb[k].bans = NULL;
+  }
+  for (int k = 0; k < nt; k++) free(tb[k].bans);
+  free(tb);
+  int skipped = r->via_way + r->other_class + r->bad_time + r->bad_kind +
+                r->off_network;
+  if (!rc && skipped)
+    ct_warn(m->env,
+            "layer '%s' (%s): %d of %d turn restriction entries not applied: "
+            "%d over via ways, %d for buses, lorries or others alone (they "
+            "route as cars), %d with times other than daily hours, %d of an "
+            "unknown kind, %d not on the road network (ways outside it, or turns "
+            "its one-way streets forbid anyway)",
+            v->name ? v->name : "roads", v->path, skipped, r->applied + skipped,
+            r->via_way, r->other_class, r->bad_time, r->bad_kind,
+            r->off_network);
+  return rc;
+}
+
 static int load_interventions(tm *m, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
   const ct_section *sec = ct_scenario_section(sc, S);
@@ -657,6 +697,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   }
   if ((rc = ct_traffic_finalize(m->t, err))) goto fail;
   if ((rc = ct_traffic_map_grid(m->t, env->grid, err))) goto fail;
+  if ((rc = osm_turns(m, v, use == NULL, err))) goto fail;
   if ((rc = load_interventions(m, err))) goto fail;
   m->nsignals = m->t->nsig;
   if ((rc = load_demand(m, err))) goto fail;
@@ -850,6 +891,8 @@ static int summary(void *self, ct_json *j, ct_error *err) {
   ct_json_int(j, "junctions", ct_traffic_nnodes(m->t));
   ct_json_int(j, "links", ct_traffic_nlinks(m->t));
   ct_json_int(j, "signals", m->nsignals);
+  ct_json_int(j, "turn_restrictions", m->turns.applied);
+  ct_json_int(j, "banned_turns", ct_traffic_nbans(m->t));
   ct_json_number(j, "demand_trips", m->demand_trips);
   ct_json_number(j, "vehicle_km", tt.vkt);
   ct_json_number(j, "vehicle_hours", tt.vht);

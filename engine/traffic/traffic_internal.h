@@ -183,6 +183,27 @@ void ct__default_signals(ct_traffic *t);
 int ct__signal_plan(ct_traffic *t, int v, double cycle, double offset,
                     const double green[2], ct_error *err);
 
+/* turns.c: turn bans with the times they hold, from the scenario (ban.NAME,
+ * times from the start) or OpenStreetMap (restriction:conditional, times of
+ * day); no window: always. */
+typedef struct ct__tban {
+  int *bans, n;            /* the engine's ban indices */
+  int nwin, daily, invert; /* invert: in force outside the windows */
+  double w0[4], w1[4];     /* [s]; a daily window may wrap past midnight */
+} ct__tban;
+
+typedef struct ct__turn_report {
+  int relations, applied, turns;   /* read; entries applied; turns banned */
+  int via_way, other_class, bad_time, bad_kind, off_network; /* skipped */
+} ct__turn_report;
+
+/* Bans from the turn restrictions of the OSM file path (the network built
+ * from its roads; wkt: the network's CRS). *out: one group per restriction
+ * entry applied (malloc'd, with their bans). */
+int ct__osm_turn_bans(ct_traffic *t, const char *path, const char *wkt,
+                      ct__tban **out, int *nout, ct__turn_report *rep,
+                      ct_error *err);
+
 /* node.c */
 void ct__node_update(ct_traffic *t, int node, double *scratch);
 size_t ct__node_scratch_size(const ct_traffic *t);

@@ -275,6 +275,12 @@ int main(void) {
   printf("no approach: %s\n", err.msg);
   CHECK(strstr(err.msg, "banwest.ini:23") && strstr(err.msg, "no approach from W"));
 
+  /* turn restrictions come from OpenStreetMap files only */
+  snprintf(sec, sizeof sec, "%sturn_restrictions = on\n", cols);
+  CHECK(run("turnsgeo", sec, 1, &res, &err) < 0);
+  printf("turn restrictions: %s\n", err.msg);
+  CHECK(strstr(err.msg, "turnsgeo.ini:23") && strstr(err.msg, "not one"));
+
   /* a layer with no lines */
   CHECK(run("nolines", "roads = points\ndemand = none\n", 1, &res, &err) < 0);
   printf("no lines: %s\n", err.msg);

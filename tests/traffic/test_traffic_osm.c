@@ -5,19 +5,132 @@
  * file (ogr2ogr to CSV in EPSG:32648, then a Python count of drivable ways
  * without access=no/private, vertices shared by ways or ending one, and the
  * pieces between them, two per two-way piece): 1748 ways, 2206 junctions,
- * 4436 directed links. */
+ * 4436 directed links. Then the file's turn restrictions as bans. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "citytwin/osm.h"
+#include "citytwin/run.h"
 #include "citytwin/traffic.h"
 #include "ct_test.h"
+#include "traffic/traffic_internal.h"
 
 static int nwarn = 0;
 static void on_warn(void *ud, const char *msg) {
   (void)ud;
   nwarn++;
   printf("warning: %.300s\n", msg);
+}
+
+/* The ban index of the turn from the link of OSM way `from` arriving at
+ * a junction onto the link of way `to` leaving it, or -1; *groups: its
+ * route groups (bit 0 motorbikes, bit 1 cars). */
+static int ban_of(const ct_traffic *t, int64_t from, int64_t to,
+                  unsigned *groups) {
+  char f[24], o[24];
+  snprintf(f, sizeof f, "%lld", (long long)from);
+  snprintf(o, sizeof o, "%lld", (long long)to);
+  for (int k = 0; k < t->nbans; k++) {
+    const ct__ban *b = &t->bans[k];
+    if (!strcmp(t->l[b->from].src, f) && !strcmp(t->l[b->to].src, o)) {
+      *groups = b->groups;
+      return k;
+    }
+  }
+  return -1;
+}
+
+/* The file's 155 turn restrictions (an independent decode: 118 over a via
+ * node, 37 over via ways) applied as bans. Relation 6960519 forbids the U
+ * turn from way 473396239 onto 473396240 to all; 10032694 is a left turn
+ * banned 06:00-22:00 except for motorbikes (except=...;motorcycle;...). */
+static void turn_restrictions(ct_traffic *t, const char *path, const char *wkt) {
+  ct_error err = {0};
+  ct__tban *tb = NULL;
+  int ntb = 0;
+  ct__turn_report rep;
+  CHECK_OK(ct__osm_turn_bans(t, path, wkt, &tb, &ntb, &rep, &err), &err);
+  int skipped = rep.via_way + rep.other_class + rep.bad_time + rep.bad_kind +
+                rep.off_network;
+  printf("turn restrictions: %d relations, %d applied (%d turns), skipped: %d "
+         "via ways, %d other classes, %d times, %d kinds, %d off the network\n",
+         rep.relations, rep.applied, rep.turns, rep.via_way, rep.other_class,
+         rep.bad_time, rep.bad_kind, rep.off_network);
+  CHECK(rep.relations == 155);
+  CHECK(rep.applied + skipped == 155); /* one entry per relation here */
+  CHECK(rep.via_way == 37);
+  CHECK(rep.applied == ntb && rep.turns == ct_traffic_nbans(t));
+  CHECK(rep.turns >= rep.applied && rep.applied > 0);
+  unsigned g = 0;
+  int k = ban_of(t, 473396239, 473396240, &g);
+  CHECK(k >= 0 && g == 3);
+  ct_osm_restriction *r = NULL;
+  int nr = 0;
+  CHECK_OK(ct_osm_read_restrictions(path, &r, &nr, &err), &err);
+  int found = 0;
+  for (int i = 0; i < nr; i++) {
+    if (r[i].id != 10032694) continue;
+    k = ban_of(t, r[i].from_way, r[i].to_way, &g);
+    CHECK(k >= 0 && g == 2);
+    for (int j = 0; j < ntb; j++)
+      for (int b = 0; b < tb[j].n; b++)
+        if (tb[j].bans[b] == k) {
+          found = 1;
+          CHECK(tb[j].daily && !tb[j].invert && tb[j].nwin == 1);
+          CHECK(tb[j].w0[0] == 6 * 3600.0 && tb[j].w1[0] == 22 * 3600.0);
+        }
+  }
+  CHECK(found);
+  ct_osm_restrictions_free(r, nr);
+  for (int j = 0; j < ntb; j++) free(tb[j].bans);
+  free(tb);
+}
+
+/* The same through a scenario: the summary counts the restrictions
+ * applied and the turns banned, a warning counts those skipped;
+ * turn_restrictions = off applies none. */
+static void scenario_run(const char *pbf, int off, int want_applied) {
+  char dir[4096], ini[4200], text[8192];
+  snprintf(dir, sizeof dir, "%s/traffic_osm", CT_BINARY_DIR);
+  mkdir(dir, 0777);
+  snprintf(ini, sizeof ini, "%s/osm%d.ini", dir, off);
+  snprintf(text, sizeof text,
+           "[scenario]\nname = osm\nstart = 2026-09-15T07:00:00+07:00\n"
+           "duration = 10min\n[domain]\ncrs = EPSG:32648\n"
+           "bounds = 683000 1189000 689000 1195000\ncell = 50\n"
+           "[layers]\nroads = %s\n[output]\nfile = osm%d.nc\n"
+           "interval = 10min\n[traffic]\nroads = roads\ndemand = none\n%s",
+           pbf, off, off ? "turn_restrictions = off\n" : "");
+  FILE *f = fopen(ini, "w");
+  CHECK(f != NULL);
+  if (!f) return;
+  fputs(text, f);
+  fclose(f);
+  ct_run_opts o;
+  memset(&o, 0, sizeof o);
+  o.warn = on_warn;
+  ct_run_result res;
+  memset(&res, 0, sizeof res);
+  ct_error err = {0};
+  nwarn = 0;
+  CHECK_OK(ct_run(ini, &o, &res, &err), &err);
+  FILE *js = fopen(res.summary, "r");
+  char buf[65536] = {0};
+  size_t n = js ? fread(buf, 1, sizeof buf - 1, js) : 0;
+  if (js) fclose(js);
+  buf[n] = 0;
+  const char *p = strstr(buf, "\"turn_restrictions\"");
+  const char *q = strstr(buf, "\"banned_turns\"");
+  int applied = p ? atoi(strchr(p, ':') + 1) : -1;
+  int banned = q ? atoi(strchr(q, ':') + 1) : -1;
+  printf("scenario (turn_restrictions %s): %d applied, %d banned, %d warnings\n",
+         off ? "off" : "on", applied, banned, nwarn);
+  CHECK(applied == want_applied && banned == want_applied);
+  CHECK(nwarn == (off ? 0 : 1) + 1); /* + the loader's one */
 }
 
 int main(void) {
@@ -96,6 +209,9 @@ int main(void) {
     }
     CHECK(bad == 0);
   }
+  turn_restrictions(t, path, g.crs_wkt);
+  scenario_run(path, 0, 77);
+  scenario_run(path, 1, 0);
   ct_traffic_free(t);
   ct_vector_free(&v);
   ct_grid_free(&g);

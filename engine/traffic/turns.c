@@ -1,0 +1,259 @@
+/* turns.c - OpenStreetMap turn restrictions as turn bans: each relation's
+ * from way, via node and to way found on the network (links keep their OSM
+ * way id, junctions sit on the via node), for the classes it holds for
+ * (restriction:motorcar, except=motorcycle;moped, ...) and the times of day
+ * it holds (restriction:conditional). What cannot be expressed as bans at
+ * one junction (via ways) or for our route groups (buses or lorries only),
+ * or times other than plain daily ranges, is counted, not guessed. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "citytwin/layers.h"
+#include "citytwin/osm.h"
+#include "traffic/traffic_internal.h"
+
+/* Daily windows from "(06:00-09:00,16:00-19:00)" (parentheses optional);
+ * -1 for anything else (days, sunset, several conditions). */
+static int parse_windows(const char *s, double *w0, double *w1) {
+  while (*s == ' ') s++;
+  int paren = *s == '(';
+  if (paren) s++;
+  int n = 0;
+  for (;;) {
+    int h0, m0, h1, m1, used = 0;
+    if (n == 4 || sscanf(s, " %d:%d - %d:%d%n", &h0, &m0, &h1, &m1, &used) != 4 ||
+        h0 < 0 || h0 > 24 || h1 < 0 || h1 > 24 || m0 < 0 || m0 > 59 ||
+        m1 < 0 || m1 > 59)
+      return -1;
+    w0[n] = h0 * 3600.0 + m0 * 60.0;
+    w1[n] = h1 * 3600.0 + m1 * 60.0;
+    n++;
+    s += used;
+    while (*s == ' ') s++;
+    if (*s != ',') break;
+    s++;
+  }
+  if (paren && *s++ != ')') return -1;
+  while (*s == ' ') s++;
+  return *s ? -1 : n;
+}
+
+/* Classes (bits by ct_veh_class) a relation entry holds for, or 0 where it
+ * holds for none we can route apart (buses, lorries, taxis alone). */
+static unsigned classes_of(const ct_osm_restriction *r) {
+  unsigned c;
+  if (!r->cls_tag[0]) c = (1u << CT__NC) - 1;
+  else if (!strcmp(r->cls_tag, "motorcar")) c = 1u << CT_VEH_CAR;
+  else if (!strcmp(r->cls_tag, "motorcycle") || !strcmp(r->cls_tag, "moped"))
+    c = 1u << CT_VEH_MOTORBIKE;
+  else if (!strcmp(r->cls_tag, "motor_vehicle") || !strcmp(r->cls_tag, "vehicle"))
+    c = (1u << CT__NC) - 1;
+  else return 0;
+  /* except: motorbikes by motorcycle or moped; cars by motorcar (buses and
+   * lorries route with the cars and cannot be let off alone) */
+  char ex[sizeof r->except + 2];
+  snprintf(ex, sizeof ex, ";%s;", r->except);
+  for (char *p = ex; *p; p++)
+    if (*p == ' ') memmove(p, p + 1, strlen(p));
+  if (strstr(ex, ";motorcycle;") || strstr(ex, ";moped;"))
+    c &= ~(1u << CT_VEH_MOTORBIKE);
+  if (strstr(ex, ";motorcar;")) c &= ~(1u << CT_VEH_CAR);
+  return c & ((1u << CT_VEH_MOTORBIKE) | (1u << CT_VEH_CAR));
+}
+
+static int kind_ok(const char *k) {
+  static const char *const kinds[] = {
+      "no_left_turn", "no_right_turn", "no_straight_on", "no_u_turn",
+      "no_entry", "no_exit", "only_left_turn", "only_right_turn",
+      "only_straight_on", "only_u_turn", NULL};
+  for (int i = 0; kinds[i]; i++)
+    if (!strcmp(k, kinds[i])) return 1;
+  return 0;
+}
+
+/* Junctions sorted by x, to find the one on a via node fast. */
+typedef struct xnode {
+  double x;
+  int v;
+} xnode;
+
+static int by_x(const void *a, const void *b) {
+  double d = ((const xnode *)a)->x - ((const xnode *)b)->x;
+  return d < 0 ? -1 : d > 0;
+}
+
+static int junction_at(const ct_traffic *t, const xnode *xs, double x,
+                       double y, double tol) {
+  int lo = 0, hi = t->nnodes;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (xs[mid].x < x - tol) lo = mid + 1;
+    else hi = mid;
+  }
+  int best = -1;
+  double bd = tol;
+  for (int k = lo; k < t->nnodes && xs[k].x <= x + tol; k++) {
+    int v = xs[k].v;
+    double d = hypot(t->nx_[v] - x, t->ny_[v] - y);
+    if (d <= bd) {
+      bd = d;
+      best = v;
+    }
+  }
+  return best;
+}
+
+static int is_way(const ct__link *L, const char *id) {
+  return !strcmp(L->src, id);
+}
+
+/* The bans of one relation entry at junction v: from links of way `from`
+ * arriving at v onto links of way `to` leaving it (no_*), or onto every
+ * other link leaving it (only_*). With from == to (a U turn on one way)
+ * only the way back counts as `to`. Returns the number banned, or < 0. */
+static int ban_at(ct_traffic *t, int v, const char *from, const char *to,
+                  int only, unsigned classes, int **bans, int *nb, int *cap,
+                  ct_error *err) {
+  int n = 0;
+  for (int i = t->in0[v]; i < t->in0[v + 1]; i++) {
+    int a = t->inl[i];
+    if (!is_way(&t->l[a], from)) continue;
+    for (int o = t->out0[v]; o < t->out0[v + 1]; o++) {
+      int b = t->outl[o];
+      int target = is_way(&t->l[b], to) &&
+                   (strcmp(from, to) || t->l[b].to == t->l[a].from);
+      if (target == only) continue;
+      if (*nb == *cap) {
+        int nc = *cap ? 2 * *cap : 8;
+        int *p = realloc(*bans, (size_t)nc * sizeof *p);
+        if (!p) return ct_error_set(err, CT_ENOMEM, "out of memory");
+        *bans = p;
+        *cap = nc;
+      }
+      int k = ct_traffic_ban_turn(t, a, b, classes, err);
+      if (k < 0) return k;
+      (*bans)[(*nb)++] = k;
+      n++;
+    }
+  }
+  return n;
+}
+
+int ct__osm_turn_bans(ct_traffic *t, const char *path, const char *wkt,
+                      ct__tban **out, int *nout, ct__turn_report *rep,
+                      ct_error *err) {
+  memset(rep, 0, sizeof *rep);
+  *out = NULL;
+  *nout = 0;
+  ct_osm_restriction *r = NULL;
+  int nr = 0;
+  int rc = ct_osm_read_restrictions(path, &r, &nr, err);
+  if (rc) return rc;
+  double *x = malloc(((size_t)nr + 1) * sizeof *x);
+  double *y = malloc(((size_t)nr + 1) * sizeof *y);
+  xnode *xs = malloc(((size_t)t->nnodes + 1) * sizeof *xs);
+  ct__tban *tb = calloc((size_t)nr + 1, sizeof *tb);
+  if (!x || !y || !xs || !tb) {
+    rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (int k = 0; k < nr; k++) {
+    x[k] = isfinite(r[k].via_lon) ? r[k].via_lon : 0.0;
+    y[k] = isfinite(r[k].via_lat) ? r[k].via_lat : 0.0;
+  }
+  if (nr && (rc = ct_transform_points("EPSG:4326", wkt, nr, x, y, err)))
+    goto done;
+  for (int v = 0; v < t->nnodes; v++) xs[v] = (xnode){t->nx_[v], v};
+  qsort(xs, (size_t)t->nnodes, sizeof *xs, by_x);
+  /* the loader snaps endpoints within params.snap: the junction may sit
+   * that far from the node it was made of */
+  double tol = t->p.snap > 0.5 ? t->p.snap : 0.5;
+  int64_t last = 0;
+  for (int k = 0; k < nr; k++) {
+    const ct_osm_restriction *e = &r[k];
+    if (e->id != last) rep->relations++;
+    last = e->id;
+    if (e->nvia_ways > 0) {
+      rep->via_way++;
+      continue;
+    }
+    unsigned classes = classes_of(e);
+    if (!classes) {
+      rep->other_class++;
+      continue;
+    }
+    char kind[48];
+    double w0[4], w1[4];
+    int nwin = 0, invert = 0;
+    snprintf(kind, sizeof kind, "%s", e->restriction);
+    if (e->conditional[0]) {
+      const char *at = strchr(e->conditional, '@');
+      char cv[48];
+      int len = at ? (int)(at - e->conditional) : 0;
+      while (len > 0 && e->conditional[len - 1] == ' ') len--;
+      snprintf(cv, sizeof cv, "%.*s", len, e->conditional);
+      nwin = at ? parse_windows(at + 1, w0, w1) : -1;
+      if (nwin > 0 && !kind[0]) {
+        snprintf(kind, sizeof kind, "%s", cv); /* holds in the windows */
+      } else if (nwin > 0 && !strcmp(cv, "none")) {
+        invert = 1; /* lifted in the windows */
+      } else if (nwin > 0 && !strcmp(cv, kind)) {
+        nwin = 0; /* holds always anyway */
+      } else {
+        rep->bad_time++;
+        continue;
+      }
+    }
+    if (!kind_ok(kind)) {
+      rep->bad_kind++;
+      continue;
+    }
+    int v = (e->via_node && e->from_way && e->to_way && isfinite(e->via_lon))
+                ? junction_at(t, xs, x[k], y[k], tol)
+                : -1;
+    char from[24], to[24];
+    snprintf(from, sizeof from, "%lld", (long long)e->from_way);
+    snprintf(to, sizeof to, "%lld", (long long)e->to_way);
+    int *bans = NULL, nb = 0, cap = 0;
+    int n = v < 0 ? 0
+                  : ban_at(t, v, from, to, !strncmp(kind, "only_", 5), classes,
+                           &bans, &nb, &cap, err);
+    if (n < 0) {
+      free(bans);
+      rc = n;
+      goto done;
+    }
+    if (n == 0) {
+      free(bans);
+      rep->off_network++;
+      continue;
+    }
+    ct__tban *b = &tb[(*nout)++];
+    b->bans = bans;
+    b->n = nb;
+    b->daily = 1;
+    b->invert = invert;
+    b->nwin = nwin;
+    for (int w = 0; w < nwin; w++) {
+      b->w0[w] = w0[w];
+      b->w1[w] = w1[w];
+    }
+    rep->applied++;
+    rep->turns += nb;
+  }
+done:
+  if (rc) {
+    for (int k = 0; k < *nout; k++) free(tb[k].bans);
+    free(tb);
+    tb = NULL;
+    *nout = 0;
+  }
+  *out = tb;
+  free(x);
+  free(y);
+  free(xs);
+  ct_osm_restrictions_free(r, nr);
+  return rc;
+}
