@@ -38,7 +38,7 @@ typedef struct tm {
   int ncl;
   tban *bn;
   int nbn;
-  double tod0; /* local time of day at the start [s] */
+  double local0; /* the start as local time [s since 1970] */
   ct__turn_report turns; /* OpenStreetMap turn restrictions */
   float *row, *em_row;
   double demand_trips, max_closed_km, max_flooded_km;
@@ -113,37 +113,20 @@ static void apply_bans(tm *m, double t) {
   for (int k = 0; k < m->nbn; k++) {
     const tban *b = &m->bn[k];
     if (b->nwin == 0) continue;
-    double x = b->daily ? fmod(m->tod0 + t, 86400.0) : t;
-    int in = 0;
-    for (int w = 0; w < b->nwin; w++)
-      in |= b->w0[w] <= b->w1[w]
-                ? x >= b->w0[w] - 1e-9 && x < b->w1[w] - 1e-9
-                : x >= b->w0[w] - 1e-9 || x < b->w1[w] - 1e-9;
-    for (int i = 0; i < b->n; i++)
-      ct_traffic_ban_active(m->t, b->bans[i], in != b->invert);
+    int on = ct__tban_in_force(b, m->local0, t);
+    for (int i = 0; i < b->n; i++) ct_traffic_ban_active(m->t, b->bans[i], on);
   }
 }
 
-/* Adds a group of bans (taking bans); a window [w0, w1) if w1 > w0. */
-static int add_tban(tm *m, int *bans, int n, int daily, int invert, int nwin,
-                    const double *w0, const double *w1, ct_error *err) {
+/* Adds a group of bans (taking its bans, also on failure). */
+static int add_tban(tm *m, const tban *b, ct_error *err) {
   tban *nb = realloc(m->bn, ((size_t)m->nbn + 1) * sizeof *nb);
   if (!nb) {
-    free(bans);
+    free(b->bans);
     return ct_error_set(err, CT_ENOMEM, "out of memory");
   }
   m->bn = nb;
-  tban *b = &m->bn[m->nbn++];
-  memset(b, 0, sizeof *b);
-  b->bans = bans;
-  b->n = n;
-  b->daily = daily;
-  b->invert = invert;
-  b->nwin = nwin;
-  for (int w = 0; w < nwin; w++) {
-    b->w0[w] = w0[w];
-    b->w1[w] = w1[w];
-  }
+  m->bn[m->nbn++] = *b;
   return CT_OK;
 }
 
@@ -496,7 +479,8 @@ static int ban_key(tm *m, const ct_entry *e, ct_error *err) {
     return ct_error_prefix(err, "%s:%d: [traffic] %s", sc->path, e->line,
                            e->key);
   }
-  int rc = add_tban(m, bans, n, 0, 0, timed, &w0, &w1, err);
+  tban b = {.bans = bans, .n = n, .nwin = timed, .w0 = {w0}, .w1 = {w1}};
+  int rc = add_tban(m, &b, err);
   if (!rc && timed)
     for (int k = 0; k < n; k++) ct_traffic_ban_active(m->t, bans[k], 0);
   return rc;
@@ -527,8 +511,7 @@ static int osm_turns(tm *m, const ct_vector *v, int is_osm, ct_error *err) {
     return ct_error_prefix(err, "layer '%s' (%s): turn restrictions",
                            v->name ? v->name : "roads", v->path);
   for (int k = 0; k < nt && !rc; k++) {
-    rc = add_tban(m, tb[k].bans, tb[k].n, 1, tb[k].invert, tb[k].nwin,
-                  tb[k].w0, tb[k].w1, err);
+    rc = add_tban(m, &tb[k], err);
     tb[k].bans = NULL;
   }
   for (int k = 0; k < nt; k++) free(tb[k].bans);
@@ -539,9 +522,9 @@ static int osm_turns(tm *m, const ct_vector *v, int is_osm, ct_error *err) {
     ct_warn(m->env,
             "layer '%s' (%s): %d of %d turn restriction entries not applied: "
             "%d over via ways, %d for buses, lorries or others alone (they "
-            "route as cars), %d with times other than daily hours, %d of an "
-            "unknown kind, %d not on the road network (ways outside it, or turns "
-            "its one-way streets forbid anyway)",
+            "route as cars), %d with times other than hours on weekdays, "
+            "%d of an unknown kind, %d not on the road network (ways outside "
+            "it, or turns its one-way streets forbid anyway)",
             v->name ? v->name : "roads", v->path, skipped, r->applied + skipped,
             r->via_way, r->other_class, r->bad_time, r->bad_kind,
             r->off_network);
@@ -641,8 +624,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
            : ct_error_prefix(err, "%s: [traffic] roads (default 'roads')", sc->path);
     goto fail;
   }
-  m->tod0 = fmod(env->start_unix + env->utc_offset_s, 86400.0);
-  if (m->tod0 < 0) m->tod0 += 86400.0;
+  m->local0 = env->start_unix + env->utc_offset_s;
   m->t = ct_traffic_new(&p);
   if (!m->t) {
     rc = ct_error_set(err, CT_ENOMEM, "out of memory");

@@ -189,8 +189,13 @@ int ct__signal_plan(ct_traffic *t, int v, double cycle, double offset,
 typedef struct ct__tban {
   int *bans, n;            /* the engine's ban indices */
   int nwin, daily, invert; /* invert: in force outside the windows */
+  unsigned days;           /* daily: on these weekdays (bit 0 Monday) */
   double w0[4], w1[4];     /* [s]; a daily window may wrap past midnight */
 } ct__tban;
+
+/* Whether bans b hold at t [s from the start]; local0: the start as local
+ * time in seconds since 1970 (for daily windows). */
+int ct__tban_in_force(const ct__tban *b, double local0, double t);
 
 typedef struct ct__turn_report {
   int relations, applied, turns;   /* read; entries applied; turns banned */

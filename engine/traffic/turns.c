@@ -1,10 +1,11 @@
 /* turns.c - OpenStreetMap turn restrictions as turn bans: each relation's
  * from way, via node and to way found on the network (links keep their OSM
  * way id, junctions sit on the via node), for the classes it holds for
- * (restriction:motorcar, except=motorcycle;moped, ...) and the times of day
- * it holds (restriction:conditional). What cannot be expressed as bans at
- * one junction (via ways) or for our route groups (buses or lorries only),
- * or times other than plain daily ranges, is counted, not guessed. */
+ * (restriction:motorcar, except=motorcycle;moped, ...) and the hours it
+ * holds (restriction:conditional, on all or some weekdays). What cannot be
+ * expressed as bans at one junction (via ways) or for our route groups
+ * (buses or lorries only), or other times (sunset, dates), is counted, not
+ * guessed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,21 +15,59 @@
 #include "citytwin/osm.h"
 #include "traffic/traffic_internal.h"
 
-/* Daily windows from "(06:00-09:00,16:00-19:00)" (parentheses optional);
- * -1 for anything else (days, sunset, several conditions). */
-static int parse_windows(const char *s, double *w0, double *w1) {
+/* Weekdays "Mo-Fr", "Sa,Su", "Mo-We,Fr" as bits (0 Monday); 0 if s is not
+ * such a list. */
+static unsigned parse_days(const char *s, size_t n) {
+  static const char *const dn[7] = {"Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"};
+  unsigned days = 0;
+  size_t i = 0;
+  while (i < n) {
+    int a = -1, b;
+    for (int d = 0; d < 7; d++)
+      if (i + 2 <= n && !strncmp(s + i, dn[d], 2)) a = d;
+    if (a < 0) return 0;
+    i += 2;
+    b = a;
+    if (i < n && s[i] == '-') {
+      b = -1;
+      for (int d = 0; d < 7; d++)
+        if (i + 3 <= n && !strncmp(s + i + 1, dn[d], 2)) b = d;
+      if (b < 0) return 0;
+      i += 3;
+    }
+    for (int d = a;; d = (d + 1) % 7) { /* Fr-Mo wraps */
+      days |= 1u << d;
+      if (d == b) break;
+    }
+    if (i < n && s[i++] != ',') return 0;
+  }
+  return days;
+}
+
+/* "(06:00-09:00,16:00-19:00)" or "(Mo-Fr 06:00-07:00)" (parentheses
+ * optional) into b's days and windows; -1 for anything else (sunset,
+ * dates, several rules). */
+static int parse_windows(const char *s, ct__tban *b) {
   while (*s == ' ') s++;
   int paren = *s == '(';
   if (paren) s++;
+  b->days = 0x7f;
+  const char *sp = strchr(s, ' ');
+  if (sp && !strchr("0123456789", *s)) {
+    b->days = parse_days(s, (size_t)(sp - s));
+    if (!b->days) return -1;
+    s = sp + 1;
+  }
   int n = 0;
   for (;;) {
     int h0, m0, h1, m1, used = 0;
-    if (n == 4 || sscanf(s, " %d:%d - %d:%d%n", &h0, &m0, &h1, &m1, &used) != 4 ||
+    if (n == 4 ||
+        sscanf(s, " %d:%d - %d:%d%n", &h0, &m0, &h1, &m1, &used) != 4 ||
         h0 < 0 || h0 > 24 || h1 < 0 || h1 > 24 || m0 < 0 || m0 > 59 ||
         m1 < 0 || m1 > 59)
       return -1;
-    w0[n] = h0 * 3600.0 + m0 * 60.0;
-    w1[n] = h1 * 3600.0 + m1 * 60.0;
+    b->w0[n] = h0 * 3600.0 + m0 * 60.0;
+    b->w1[n] = h1 * 3600.0 + m1 * 60.0;
     n++;
     s += used;
     while (*s == ' ') s++;
@@ -37,7 +76,34 @@ static int parse_windows(const char *s, double *w0, double *w1) {
   }
   if (paren && *s++ != ')') return -1;
   while (*s == ' ') s++;
-  return *s ? -1 : n;
+  if (*s) return -1;
+  b->nwin = n;
+  b->daily = 1;
+  return n;
+}
+
+int ct__tban_in_force(const ct__tban *b, double local0, double t) {
+  if (b->nwin == 0) return !b->invert;
+  double x = t, day = 0;
+  if (b->daily) {
+    double u = local0 + t;
+    day = floor(u / 86400.0);
+    x = u - 86400.0 * day;
+  }
+  /* weekday of day number day, and of the day before (1970-01-01: Th) */
+  int wd = (int)fmod(day + 3.0, 7.0);
+  if (wd < 0) wd += 7;
+  int prev = (wd + 6) % 7;
+  unsigned days = b->daily ? b->days : 0x7f;
+  int in = 0;
+  for (int w = 0; w < b->nwin; w++) {
+    double a = b->w0[w] - 1e-9, e = b->w1[w] - 1e-9;
+    if (b->w0[w] <= b->w1[w])
+      in |= x >= a && x < e && ((days >> wd) & 1);
+    else /* past midnight: the window belongs to the day it starts */
+      in |= (x >= a && ((days >> wd) & 1)) || (x < e && ((days >> prev) & 1));
+  }
+  return in != b->invert;
 }
 
 /* Classes (bits by ct_veh_class) a relation entry holds for, or 0 where it
@@ -185,8 +251,8 @@ int ct__osm_turn_bans(ct_traffic *t, const char *path, const char *wkt,
       continue;
     }
     char kind[48];
-    double w0[4], w1[4];
-    int nwin = 0, invert = 0;
+    ct__tban when;
+    memset(&when, 0, sizeof when);
     snprintf(kind, sizeof kind, "%s", e->restriction);
     if (e->conditional[0]) {
       const char *at = strchr(e->conditional, '@');
@@ -194,13 +260,13 @@ int ct__osm_turn_bans(ct_traffic *t, const char *path, const char *wkt,
       int len = at ? (int)(at - e->conditional) : 0;
       while (len > 0 && e->conditional[len - 1] == ' ') len--;
       snprintf(cv, sizeof cv, "%.*s", len, e->conditional);
-      nwin = at ? parse_windows(at + 1, w0, w1) : -1;
+      int nwin = at ? parse_windows(at + 1, &when) : -1;
       if (nwin > 0 && !kind[0]) {
         snprintf(kind, sizeof kind, "%s", cv); /* holds in the windows */
       } else if (nwin > 0 && !strcmp(cv, "none")) {
-        invert = 1; /* lifted in the windows */
+        when.invert = 1; /* lifted in the windows */
       } else if (nwin > 0 && !strcmp(cv, kind)) {
-        nwin = 0; /* holds always anyway */
+        when.nwin = 0; /* holds always anyway */
       } else {
         rep->bad_time++;
         continue;
@@ -230,16 +296,9 @@ int ct__osm_turn_bans(ct_traffic *t, const char *path, const char *wkt,
       rep->off_network++;
       continue;
     }
-    ct__tban *b = &tb[(*nout)++];
-    b->bans = bans;
-    b->n = nb;
-    b->daily = 1;
-    b->invert = invert;
-    b->nwin = nwin;
-    for (int w = 0; w < nwin; w++) {
-      b->w0[w] = w0[w];
-      b->w1[w] = w1[w];
-    }
+    when.bans = bans;
+    when.n = nb;
+    tb[(*nout)++] = when;
     rep->applied++;
     rep->turns += nb;
   }
