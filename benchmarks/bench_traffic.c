@@ -6,7 +6,8 @@
  * simulated per wall second and the mean trip time. Reference: SUMO 1.15
  * mesoscopic with junction control ~6 s on 2 cores (microscopic ~140 s);
  * target < 0.3 s. Usage: bench_traffic [dt_s] [max_threads]; runs with 1 to
- * max_threads (default 2) threads. */
+ * max_threads (default 2) threads. BENCH_BANS=1 bans left turns for cars at
+ * every junction (route searches over links instead of junctions). */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -54,6 +55,15 @@ static int run(double dt, int threads, result *r) {
     fprintf(stderr, "bench_traffic: %s\n", err.msg);
     return 1;
   }
+  /* BENCH_BANS=1: no left turn for cars anywhere (from S to W, W to N, N
+   * to E, E to S), so every route search runs over links */
+  if (getenv("BENCH_BANS") && atoi(getenv("BENCH_BANS")))
+    for (int v = 0; v < n * n; v++)
+      for (int k = 0; k < 4; k++) {
+        int ban[4], from = (4 + 2 * k) % 8, to = (6 + 2 * k) % 8;
+        ct_traffic_ban_by_direction(t, v, from, to, 1u << CT_VEH_CAR, ban, 4,
+                                    NULL); /* edges lack some: fine */
+      }
   unsigned long long s = 20260915ull; /* fixed seed (xorshift64) */
   int added = 0;
   while (added < 20000) {
@@ -114,9 +124,10 @@ int main(int argc, char **argv) {
     }
     if (th == 1) r1 = r;
     printf("bench_traffic: 20x20 grid, %d links, %d cells per link, dt %.1f s, "
-           "%d thread%s%s (best of 3)\n",
+           "%d thread%s%s%s (best of 3)\n",
            r.links, (int)floor(200.0 / (50 / 3.6 * dt) + 1e-9), dt, th,
-           th > 1 ? "s" : "", th > 1 ? " (OpenMP where it pays: route searches)" : "");
+           th > 1 ? "s" : "", th > 1 ? " (OpenMP where it pays: route searches)" : "",
+           getenv("BENCH_BANS") && atoi(getenv("BENCH_BANS")) ? ", no left turns" : "");
     printf("  setup %.3f s, run %.3f s wall for %.0f s simulated (%d steps)\n",
            r.setup, r.wall, r.sim, r.steps);
     printf("  trips completed %.0f, stranded %.0f, left %.3f; vehicle-km %.0f\n",

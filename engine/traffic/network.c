@@ -140,6 +140,7 @@ void ct_traffic_free(ct_traffic *t) {
   free(t->ban0);
   free(t->banl);
   free(t->banfill);
+  free(t->bannode);
   free(t->bang);
   free(t->prof_t);
   free(t->prof_w);
@@ -558,10 +559,13 @@ int ct_traffic_ban_turn(ct_traffic *t, int from, int to, unsigned classes,
   if (!t->ban0) {
     t->ban0 = calloc((size_t)t->nlinks + 1, sizeof *t->ban0);
     t->banfill = malloc(((size_t)t->nlinks + 1) * sizeof *t->banfill);
-    if (!t->ban0 || !t->banfill) {
+    t->bannode = calloc((size_t)t->nnodes + 1, 1);
+    if (!t->ban0 || !t->banfill || !t->bannode) {
       free(t->ban0);
       free(t->banfill);
+      free(t->bannode);
       t->ban0 = t->banfill = NULL;
+      t->bannode = NULL;
       return ct_error_set(err, CT_ENOMEM, "traffic: out of memory");
     }
   }

@@ -50,9 +50,10 @@ typedef struct hent {
 } hent;
 
 typedef struct {
-  double *dist;       /* per link: from entering it to the destination [s] */
+  double *dist;       /* per node or link: to the destination [s] */
   hent *heap;         /* lazy deletion: at most one entry per relaxation */
   unsigned char *done;
+  unsigned char *reached; /* link search: per node, its in-links relaxed */
   int *nh;            /* per table row (nodes, then links) */
 } dscratch;
 
@@ -132,7 +133,10 @@ static void node_search(const ct_traffic *t, int dst, int g, int *nh,
 
 /* Reverse Dijkstra over links towards node dst for route group g, so that
  * no route makes a banned turn: row nn + l of nh, the link after l; row v,
- * the first link from node v. */
+ * the first link from node v. At a junction without bans every link in
+ * goes on by the same (the first settled) link out, so its in-links are
+ * relaxed once, as in the junction search; only junctions with bans pay
+ * for a relaxation per turn. */
 static void link_search(const ct_traffic *t, int dst, int g, int *nh,
                         dscratch *s) {
   const int nn = t->nnodes, nl = t->nlinks;
@@ -143,6 +147,7 @@ static void link_search(const ct_traffic *t, int dst, int g, int *nh,
   for (int r = 0; r < nn + nl; r++) nh[r] = -1;
   for (int l = 0; l < nl; l++) d[l] = INFINITY;
   memset(done, 0, (size_t)nl);
+  memset(s->reached, 0, (size_t)nn);
   const double *c = t->lcost + (size_t)g * nl;
   for (int k = t->in0[dst]; k < t->in0[dst + 1]; k++) {
     int l = t->inl[k];
@@ -158,10 +163,13 @@ static void link_search(const ct_traffic *t, int dst, int g, int *nh,
     done[m] = 1;
     int u = t->l[m].from;
     if (u == dst) continue; /* trips for dst end there: no route through */
+    int free_turns = !((t->bannode[u] >> g) & 1);
+    if (free_turns && s->reached[u]) continue;
+    s->reached[u] = 1;
     for (int k = t->in0[u]; k < t->in0[u + 1]; k++) {
       int l = t->inl[k];
       double nd = e.d + c[l];
-      if (nd < d[l] && !done[l] && !banned(t, l, m, g)) {
+      if (nd < d[l] && !done[l] && (free_turns || !banned(t, l, m, g))) {
         d[l] = nd; /* INFINITY (closed) never passes */
         nh[nn + l] = m;
         hpush(h, &hn, nd, l);
@@ -198,6 +206,7 @@ static int build_bans(ct_traffic *t) {
   t->bans_in_force = 0;
   if (!t->ban0) return 0;
   memset(t->ban0, 0, ((size_t)t->nlinks + 1) * sizeof *t->ban0);
+  memset(t->bannode, 0, (size_t)t->nnodes);
   for (int k = 0; k < t->nbans; k++)
     if (t->bans[k].active) t->ban0[t->bans[k].from + 1]++;
   for (int l = 0; l < t->nlinks; l++) t->ban0[l + 1] += t->ban0[l];
@@ -209,6 +218,7 @@ static int build_bans(ct_traffic *t) {
     int j = at[b->from]++;
     t->banl[j] = b->to;
     t->bang[j] = b->groups;
+    t->bannode[t->l[b->from].to] |= b->groups;
     t->bans_in_force |= b->groups;
     differ |= b->groups != 3;
   }
@@ -255,11 +265,13 @@ static int alloc_scratch(const ct_traffic *t, dscratch *s) {
   s->dist = malloc(states * sizeof(double));
   s->heap = malloc((turns + states + 1) * sizeof(hent));
   s->done = malloc(states + 1);
+  s->reached = malloc((size_t)t->nnodes + 1);
   s->nh = malloc(((size_t)t->nnodes + (size_t)t->nlinks) * sizeof(int));
-  return s->dist && s->heap && s->done && s->nh ? 0 : CT_ENOMEM;
+  return s->dist && s->heap && s->done && s->reached && s->nh ? 0 : CT_ENOMEM;
 }
 
 static void free_scratch(dscratch *s) {
+  free(s->reached);
   free(s->dist);
   free(s->heap);
   free(s->done);

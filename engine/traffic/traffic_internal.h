@@ -131,6 +131,7 @@ struct ct_traffic {
   int nbans, capbans;
   int *ban0, *banl, *banfill;
   unsigned char *bang;
+  unsigned char *bannode; /* per node: group bits of the bans held there */
   unsigned bans_in_force; /* bit g: a ban holds for route group g */
   double next_route;
   int route_dirty;
