@@ -47,6 +47,7 @@ typedef struct tm {
 } tm;
 
 static const char *S = "traffic";
+static const char *const cname[CT__NC] = {"motorbike", "car", "bus", "truck"};
 
 static void warn_cb(void *ud, const char *msg) {
   ct_warn((const ct_env *)ud, "%s", msg);
@@ -194,7 +195,6 @@ static int load_demand(tm *m, ct_error *err) {
     return ct_scenario_error(sc, ct_scenario_entry(sc, S, "demand.scale"),
                              CT_EINVAL, err, "expected a number >= 0");
   /* fleet shares */
-  static const char *const cname[CT__NC] = {"motorbike", "car", "bus", "truck"};
   double fl[CT__NC];
   int any = 0;
   for (int c = 0; c < CT__NC; c++) {
@@ -425,7 +425,6 @@ static int signal_plan(tm *m, const ct_entry *e, ct_error *err) {
  * approach coming from FROM onto the exit towards TO at the junction within
  * 50 m, for CLASSES (motorbike,car,... or all), between the two times. */
 static int ban_key(tm *m, const ct_entry *e, ct_error *err) {
-  static const char *const cname[CT__NC] = {"motorbike", "car", "bus", "truck"};
   const ct_scenario *sc = m->env->sc;
   char buf[512], *tok[8], *save = NULL;
   int nt = 0;
@@ -891,7 +890,6 @@ static int summary(void *self, ct_json *j, ct_error *err) {
   ct_json_number(j, "vehicle_balance",
                  (double)(tt.in_network_u + tt.completed_u + tt.stranded_u -
                           tt.entered_u) / CT__UNIT);
-  static const char *const cname[CT__NC] = {"motorbike", "car", "bus", "truck"};
   ct_json_object(j, "emissions_kg");
   ct_json_number(j, "nox", tt.nox_g / 1000.0);
   ct_json_number(j, "pm25", tt.pm25_g / 1000.0);
