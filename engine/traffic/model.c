@@ -485,11 +485,20 @@ static int ban_key(tm *m, const ct_entry *e, ct_error *err) {
   return rc;
 }
 
+/* An OpenStreetMap file (GDAL's OSM driver: .osm, .pbf), not a layer
+ * exported from one (its other_tags column, but no relations). */
+static int osm_file(const char *path) {
+  size_t n = path ? strlen(path) : 0;
+  return (n > 4 && !strcasecmp(path + n - 4, ".osm")) ||
+         (n > 4 && !strcasecmp(path + n - 4, ".pbf"));
+}
+
 /* turn_restrictions: the OSM file's turn restrictions as bans (default on
- * for OpenStreetMap roads). What cannot be applied is counted and named in
- * one warning. */
+ * for OpenStreetMap road files). What cannot be applied is counted and
+ * named in one warning. */
 static int osm_turns(tm *m, const ct_vector *v, int is_osm, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
+  is_osm = is_osm && osm_file(v->path);
   static const char *const onoff[] = {"off", "on", NULL};
   int on = is_osm, rc;
   if ((rc = ct_scenario_choice(sc, S, "turn_restrictions", onoff, on, &on, err)))
@@ -499,13 +508,17 @@ static int osm_turns(tm *m, const ct_vector *v, int is_osm, ct_error *err) {
   if (!is_osm)
     return ct_scenario_error(sc, e, CT_EINVAL, err,
                              "turn restrictions come from an OpenStreetMap "
-                             "road layer; layer '%s' is not one",
+                             "file (.osm, .osm.pbf); layer '%s' is not one",
                              v->name ? v->name : "roads");
   ct__tban *tb = NULL;
   int nt = 0;
   ct__turn_report *r = &m->turns;
   rc = ct__osm_turn_bans(m->t, v->path, m->env->grid->crs_wkt, &tb, &nt, r,
                          err);
+  if (rc && e)
+    return ct_error_prefix(err, "%s:%d: [traffic] turn_restrictions: layer "
+                           "'%s' (%s)", sc->path, e->line,
+                           v->name ? v->name : "roads", v->path);
   if (rc)
     return ct_error_prefix(err, "layer '%s' (%s): turn restrictions",
                            v->name ? v->name : "roads", v->path);
@@ -516,16 +529,17 @@ static int osm_turns(tm *m, const ct_vector *v, int is_osm, ct_error *err) {
   for (int k = 0; k < nt; k++) free(tb[k].bans);
   free(tb);
   int skipped = r->via_way + r->other_class + r->bad_time + r->bad_kind +
-                r->off_network;
+                r->off_network + r->unclear;
   if (!rc && skipped)
     ct_warn(m->env,
             "layer '%s' (%s): %d of %d turn restriction entries not applied: "
             "%d over via ways, %d for buses, lorries or others alone (they "
             "route as cars), %d with times other than hours on weekdays, "
-            "%d of an unknown kind, %d not on the road network (ways outside "
-            "it, or turns its one-way streets forbid anyway)",
+            "%d of an unknown kind, %d with several from or to ways or a "
+            "turn the geometry does not show, %d not on the road network "
+            "(ways outside it, or turns its one-way streets forbid anyway)",
             v->name ? v->name : "roads", v->path, skipped, r->applied + skipped,
-            r->via_way, r->other_class, r->bad_time, r->bad_kind,
+            r->via_way, r->other_class, r->bad_time, r->bad_kind, r->unclear,
             r->off_network);
   return rc;
 }

@@ -87,8 +87,8 @@ static hent hpop(hent *h, int *n) {
 /* Whether the turn from link a onto link b is banned for route group g. */
 static int banned(const ct_traffic *t, int a, int b, int g) {
   if (!t->ban0) return 0;
-  for (int k = t->ban0[a]; k < t->ban0[a + 1]; k++)
-    if (t->banl[k] == b) return (t->bang[k] >> g) & 1;
+  for (int k = t->ban0[a]; k < t->ban0[a + 1]; k++) /* one per class set */
+    if (t->banl[k] == b && ((t->bang[k] >> g) & 1)) return 1;
   return 0;
 }
 
@@ -184,6 +184,20 @@ static void link_search(const ct_traffic *t, int dst, int g, int *nh,
       if (d[m] < best) {
         best = d[m];
         nh[v] = m;
+      }
+    }
+  }
+  /* A closed link (infinite cost of its own) was never relaxed, but the
+   * vehicles on it must still go on from its end. */
+  for (int l = 0; l < nl; l++) {
+    int u = t->l[l].to;
+    if (d[l] < INFINITY || u == dst) continue;
+    double best = INFINITY;
+    for (int k = t->out0[u]; k < t->out0[u + 1]; k++) {
+      int m = t->outl[k];
+      if (d[m] < best && !banned(t, l, m, g)) {
+        best = d[m];
+        nh[nn + l] = m;
       }
     }
   }
@@ -322,17 +336,18 @@ void ct__routes_compute(ct_traffic *t) {
     if (t->parallel || (t->p.threads == 0 && (double)nd * t->nlinks >= 2e5))
   {
     dscratch s;
-    if (alloc_scratch(t, &s)) {
-      failed = 1;
-    } else {
+    int ok = !alloc_scratch(t, &s);
+    failed |= !ok;
+    /* every thread reaches the loop; one without scratch leaves its rows
+     * stale and the tables are redone at the next step */
 #pragma omp for schedule(dynamic, 4)
-      for (int k = 0; k < nd * groups; k++) {
-        int g = groups == 2 ? k % 2 : 1, d = groups == 2 ? k / 2 : k;
-        dijkstra(t, t->dest_node[d], g, s.nh, &s);
-        /* row-major table: a junction looks up its rows only */
-        int *tab = t->nh[g];
-        for (int r = 0; r < nr; r++) tab[(size_t)r * nd + d] = s.nh[r];
-      }
+    for (int k = 0; k < nd * groups; k++) {
+      if (!ok) continue;
+      int g = groups == 2 ? k % 2 : 1, d = groups == 2 ? k / 2 : k;
+      dijkstra(t, t->dest_node[d], g, s.nh, &s);
+      /* row-major table: a junction looks up its rows only */
+      int *tab = t->nh[g];
+      for (int r = 0; r < nr; r++) tab[(size_t)r * nd + d] = s.nh[r];
     }
     free_scratch(&s);
   }

@@ -97,21 +97,37 @@ const char *ct_traffic_direction_name(int d) {
   return d >= 0 && d < 8 ? compass[d] : "?";
 }
 
-/* Compass bearing [degrees clockwise from north] a link's traffic comes
- * from, seen from its downstream node (its last segment, backwards). */
-static double approach_bearing(const ct_traffic *t, const ct__link *L) {
+/* Compass bearing [degrees clockwise from north] from vertex i of a link's
+ * geometry to the first vertex at least 1 m away in direction step (+1
+ * along the link, -1 back); repeated vertices would give atan2(0, 0). */
+static double bearing_from(const ct_traffic *t, const ct__link *L, int i,
+                           int step) {
   const double *g = t->geo + 2 * (size_t)L->geo0;
-  int n = L->ngeo;
-  double b = atan2(g[2 * n - 4] - g[2 * n - 2], g[2 * n - 3] - g[2 * n - 1]) *
+  int j = i + step;
+  while (j + step >= 0 && j + step < L->ngeo &&
+         hypot(g[2 * j] - g[2 * i], g[2 * j + 1] - g[2 * i + 1]) < 1.0)
+    j += step;
+  double b = atan2(g[2 * j] - g[2 * i], g[2 * j + 1] - g[2 * i + 1]) *
              (180.0 / M_PI);
   return b < 0 ? b + 360.0 : b;
 }
 
-/* Compass bearing a link leaves its upstream node towards (first segment). */
+/* The bearing a link's traffic comes from, seen from its downstream node. */
+static double approach_bearing(const ct_traffic *t, const ct__link *L) {
+  return bearing_from(t, L, L->ngeo - 1, -1);
+}
+
+/* The bearing a link leaves its upstream node towards. */
 static double exit_bearing(const ct_traffic *t, const ct__link *L) {
-  const double *g = t->geo + 2 * (size_t)L->geo0;
-  double b = atan2(g[2] - g[0], g[3] - g[1]) * (180.0 / M_PI);
-  return b < 0 ? b + 360.0 : b;
+  return bearing_from(t, L, 0, 1);
+}
+
+int ct__turn_kind(const ct_traffic *t, int a, int b) {
+  double heading = approach_bearing(t, &t->l[a]) + 180.0;
+  double turn = fmod(exit_bearing(t, &t->l[b]) - heading + 720.0, 360.0);
+  if (turn > 180.0) turn -= 360.0; /* (-180, 180]: right positive */
+  double m = fabs(turn);
+  return m <= 45.0 ? 0 : m >= 135.0 ? 2 : turn > 0 ? 1 : -1;
 }
 
 static double off_dir(double b, int d) {
@@ -124,29 +140,37 @@ int ct_traffic_ban_by_direction(ct_traffic *t, int node, int from, int to,
   if (!t->finalized || node < 0 || node >= t->nnodes || from < 0 ||
       from > 7 || to < 0 || to > 7)
     return ct_error_set(err, CT_EINVAL, "traffic: bad junction or direction");
+  /* twice: count and check, then ban (a refused call changes nothing) */
   int n = 0, nin = 0, nout = 0;
-  for (int i = t->in0[node]; i < t->in0[node + 1]; i++) {
-    int a = t->inl[i];
-    if (off_dir(approach_bearing(t, &t->l[a]), from) > 45.0 + 1e-9) continue;
-    nin++;
-    nout = 0;
-    for (int o = t->out0[node]; o < t->out0[node + 1]; o++) {
-      int b = t->outl[o];
-      if (off_dir(exit_bearing(t, &t->l[b]), to) > 45.0 + 1e-9) continue;
-      nout++;
-      if (n == max)
-        return ct_error_set(err, CT_EINVAL, "traffic: more than %d turns", max);
-      int k = ct_traffic_ban_turn(t, a, b, classes, err);
-      if (k < 0) return k;
-      bans[n++] = k;
+  for (int pass = 0; pass < 2; pass++) {
+    n = nin = nout = 0;
+    for (int i = t->in0[node]; i < t->in0[node + 1]; i++) {
+      int a = t->inl[i];
+      if (off_dir(approach_bearing(t, &t->l[a]), from) > 45.0 + 1e-9) continue;
+      nin++;
+      nout = 0;
+      for (int o = t->out0[node]; o < t->out0[node + 1]; o++) {
+        int b = t->outl[o];
+        if (off_dir(exit_bearing(t, &t->l[b]), to) > 45.0 + 1e-9) continue;
+        nout++;
+        if (pass == 1) {
+          int k = ct_traffic_ban_turn(t, a, b, classes, err);
+          if (k < 0) return k;
+          bans[n] = k;
+        }
+        n++;
+      }
     }
+    if (nin == 0 || nout == 0)
+      return ct_error_set(err, CT_EINVAL,
+                          "traffic: the junction at (%.1f, %.1f) has no %s "
+                          "from %s (within 45 degrees)",
+                          t->nx_[node], t->ny_[node],
+                          nin ? "exit towards" : "approach",
+                          compass[nin ? to : from]);
+    if (n > max)
+      return ct_error_set(err, CT_EINVAL, "traffic: more than %d turns", max);
   }
-  if (nin == 0 || nout == 0)
-    return ct_error_set(err, CT_EINVAL,
-                        "traffic: the junction at (%.1f, %.1f) has no %s from "
-                        "%s (within 45 degrees)",
-                        t->nx_[node], t->ny_[node],
-                        nin ? "exit towards" : "approach", compass[nin ? to : from]);
   return n;
 }
 

@@ -180,6 +180,10 @@ double ct__link_travel_time(const ct_traffic *t, int link);
 /* signal.c */
 double ct__green_fraction(const ct__signal *s, int phase, double t, double dt);
 void ct__default_signals(ct_traffic *t);
+/* The turn from link a onto link b at their junction, by the angle between
+ * a's end and b's start: 0 straight on (within 45 degrees), 1 right, -1
+ * left, 2 back (beyond 135). */
+int ct__turn_kind(const ct_traffic *t, int a, int b);
 /* A two-phase plan (phases by approach axis) at node v. */
 int ct__signal_plan(ct_traffic *t, int v, double cycle, double offset,
                     const double green[2], ct_error *err);
@@ -201,6 +205,7 @@ int ct__tban_in_force(const ct__tban *b, double local0, double t);
 typedef struct ct__turn_report {
   int relations, applied, turns;   /* read; entries applied; turns banned */
   int via_way, other_class, bad_time, bad_kind, off_network; /* skipped */
+  int unclear; /* several from/to ways, or turns geometry cannot tell */
 } ct__turn_report;
 
 /* Bans from the turn restrictions of the OSM file path (the network built

@@ -175,35 +175,67 @@ static int is_way(const ct__link *L, const char *id) {
   return !strcmp(L->src, id);
 }
 
-/* The bans of one relation entry at junction v: from links of way `from`
- * arriving at v onto links of way `to` leaving it (no_*), or onto every
- * other link leaving it (only_*). With from == to (a U turn on one way)
- * only the way back counts as `to`. Returns the number banned, or < 0. */
+/* The turn a restriction kind names (as ct__turn_kind), or 9 for any. */
+static int named_turn(const char *kind) {
+  return strstr(kind, "left") ? -1 : strstr(kind, "right") ? 1
+       : strstr(kind, "straight") ? 0 : strstr(kind, "u_turn") ? 2 : 9;
+}
+
+static int push_ban(ct_traffic *t, int a, int b, unsigned classes, int **bans,
+                    int *nb, int *cap, ct_error *err) {
+  if (*nb == *cap) {
+    int nc = *cap ? 2 * *cap : 8;
+    int *p = realloc(*bans, (size_t)nc * sizeof *p);
+    if (!p) return ct_error_set(err, CT_ENOMEM, "out of memory");
+    *bans = p;
+    *cap = nc;
+  }
+  int k = ct_traffic_ban_turn(t, a, b, classes, err);
+  if (k < 0) return k;
+  (*bans)[(*nb)++] = k;
+  return CT_OK;
+}
+
+/* Whether (a, b) is the turn of the relation at v: a of way `from`
+ * arriving, b of way `to` leaving (on one way: back for a U turn, else
+ * not back); where a way runs through v (two links of it), also the turn
+ * the kind names, by the angle. */
+static int the_turn(const ct_traffic *t, int a, int b, const char *from,
+                    const char *to, int want, int through) {
+  if (!is_way(&t->l[a], from) || !is_way(&t->l[b], to)) return 0;
+  if (!strcmp(from, to) && (t->l[b].to == t->l[a].from) != (want == 2))
+    return 0;
+  return !through || want == 9 || ct__turn_kind(t, a, b) == want;
+}
+
+/* The bans of one relation entry at junction v: its turn (no_*), or every
+ * other turn from its approach (only_*). Returns the number banned, 0 if
+ * the ways are not there (*unclear: they are, but no turn fits), or < 0. */
 static int ban_at(ct_traffic *t, int v, const char *from, const char *to,
-                  int only, unsigned classes, int **bans, int *nb, int *cap,
-                  ct_error *err) {
-  int n = 0;
+                  const char *kind, unsigned classes, int **bans, int *nb,
+                  int *cap, int *unclear, ct_error *err) {
+  int only = !strncmp(kind, "only_", 5), want = named_turn(kind);
+  int na = 0, nt = 0, n = 0;
+  for (int i = t->in0[v]; i < t->in0[v + 1]; i++)
+    na += is_way(&t->l[t->inl[i]], from);
+  for (int o = t->out0[v]; o < t->out0[v + 1]; o++)
+    nt += is_way(&t->l[t->outl[o]], to);
+  if (na == 0 || nt == 0) return 0;
+  int through = na > 1 || nt > 1;
   for (int i = t->in0[v]; i < t->in0[v + 1]; i++) {
-    int a = t->inl[i];
-    if (!is_way(&t->l[a], from)) continue;
+    int a = t->inl[i], has = 0;
+    for (int o = t->out0[v]; o < t->out0[v + 1]; o++)
+      has |= the_turn(t, a, t->outl[o], from, to, want, through);
+    if (!has) continue; /* not this relation's approach */
     for (int o = t->out0[v]; o < t->out0[v + 1]; o++) {
       int b = t->outl[o];
-      int target = is_way(&t->l[b], to) &&
-                   (strcmp(from, to) || t->l[b].to == t->l[a].from);
-      if (target == only) continue;
-      if (*nb == *cap) {
-        int nc = *cap ? 2 * *cap : 8;
-        int *p = realloc(*bans, (size_t)nc * sizeof *p);
-        if (!p) return ct_error_set(err, CT_ENOMEM, "out of memory");
-        *bans = p;
-        *cap = nc;
-      }
-      int k = ct_traffic_ban_turn(t, a, b, classes, err);
-      if (k < 0) return k;
-      (*bans)[(*nb)++] = k;
+      if (the_turn(t, a, b, from, to, want, through) == only) continue;
+      int rc = push_ban(t, a, b, classes, bans, nb, cap, err);
+      if (rc) return rc;
       n++;
     }
   }
+  *unclear = n == 0;
   return n;
 }
 
@@ -276,16 +308,20 @@ int ct__osm_turn_bans(ct_traffic *t, const char *path, const char *wkt,
       rep->bad_kind++;
       continue;
     }
+    if (e->nfrom > 1 || e->nto > 1) {
+      rep->unclear++;
+      continue;
+    }
     int v = (e->via_node && e->from_way && e->to_way && isfinite(e->via_lon))
                 ? junction_at(t, xs, x[k], y[k], tol)
                 : -1;
     char from[24], to[24];
     snprintf(from, sizeof from, "%lld", (long long)e->from_way);
     snprintf(to, sizeof to, "%lld", (long long)e->to_way);
-    int *bans = NULL, nb = 0, cap = 0;
+    int *bans = NULL, nb = 0, cap = 0, unclear = 0;
     int n = v < 0 ? 0
-                  : ban_at(t, v, from, to, !strncmp(kind, "only_", 5), classes,
-                           &bans, &nb, &cap, err);
+                  : ban_at(t, v, from, to, kind, classes, &bans, &nb, &cap,
+                           &unclear, err);
     if (n < 0) {
       free(bans);
       rc = n;
@@ -293,7 +329,8 @@ int ct__osm_turn_bans(ct_traffic *t, const char *path, const char *wkt,
     }
     if (n == 0) {
       free(bans);
-      rep->off_network++;
+      if (unclear) rep->unclear++;
+      else rep->off_network++;
       continue;
     }
     when.bans = bans;

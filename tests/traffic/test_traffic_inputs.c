@@ -64,6 +64,13 @@ static void write_roads(void) {
       "{\"type\":\"Feature\",\"properties\":{\"id\":1},\"geometry\":"
       "{\"type\":\"Polygon\",\"coordinates\":[[[680250,1190250],[680350,1190250],"
       "[680350,1190350],[680250,1190350],[680250,1190250]]]}}]}");
+  /* an OSM layer exported to GeoJSON: OSM columns, but no relations */
+  put("osmlike.geojson",
+      "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
+      "{\"name\":\"urn:ogc:def:crs:EPSG::32648\"}},\"features\":[{\"type\":"
+      "\"Feature\",\"properties\":{\"osm_id\":\"5\",\"highway\":\"primary\","
+      "\"other_tags\":\"\\\"lanes\\\"=>\\\"2\\\"\"},\"geometry\":{\"type\":"
+      "\"LineString\",\"coordinates\":[[680000,1190000],[680300,1190000]]}}]}");
   put("od.csv",
       "origin,destination,start,end,trips\n"
       "680000 1190000,680900 1190900,00:00,00:30,300\n"
@@ -274,6 +281,24 @@ int main(void) {
   CHECK(run("banwest", sec, 1, &res, &err) < 0);
   printf("no approach: %s\n", err.msg);
   CHECK(strstr(err.msg, "banwest.ini:23") && strstr(err.msg, "no approach from W"));
+
+  /* an exported OSM layer: no restrictions to read, and none asked for */
+  {
+    char text[2048], path[4200];
+    snprintf(text, sizeof text,
+             "[scenario]\nname = t\nstart = 2026-09-15T07:00:00+07:00\n"
+             "duration = 10min\n[domain]\ncrs = EPSG:32648\n"
+             "bounds = 679900 1189900 681000 1191000\ncell = 50\n"
+             "[layers]\nroads = osmlike.geojson\n[output]\nfile = out/osmlike.nc\n"
+             "interval = 10min\n[traffic]\ndemand = none\n");
+    put("osmlike.ini", text);
+    snprintf(path, sizeof path, "%s/osmlike.ini", dir);
+    ct_run_opts o;
+    memset(&o, 0, sizeof o);
+    memset(&res, 0, sizeof res);
+    CHECK_OK(ct_run(path, &o, &res, &err), &err);
+    CHECK_NEAR(json_num(res.summary, "turn_restrictions"), 0.0, 0);
+  }
 
   /* turn restrictions come from OpenStreetMap files only */
   snprintf(sec, sizeof sec, "%sturn_restrictions = on\n", cols);

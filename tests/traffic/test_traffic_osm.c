@@ -55,11 +55,12 @@ static void turn_restrictions(ct_traffic *t, const char *path, const char *wkt) 
   ct__turn_report rep;
   CHECK_OK(ct__osm_turn_bans(t, path, wkt, &tb, &ntb, &rep, &err), &err);
   int skipped = rep.via_way + rep.other_class + rep.bad_time + rep.bad_kind +
-                rep.off_network;
+                rep.off_network + rep.unclear;
   printf("turn restrictions: %d relations, %d applied (%d turns), skipped: %d "
-         "via ways, %d other classes, %d times, %d kinds, %d off the network\n",
+         "via ways, %d other classes, %d times, %d kinds, %d unclear, %d off "
+         "the network\n",
          rep.relations, rep.applied, rep.turns, rep.via_way, rep.other_class,
-         rep.bad_time, rep.bad_kind, rep.off_network);
+         rep.bad_time, rep.bad_kind, rep.unclear, rep.off_network);
   CHECK(rep.relations == 155);
   CHECK(rep.applied + skipped == 155); /* one entry per relation here */
   CHECK(rep.via_way == 37);
@@ -164,8 +165,83 @@ static void ban_windows(void) {
   CHECK(ct__tban_in_force(&r, local0, 1200) == 0);
 }
 
+/* Ways that run through the via node: way 10 W-C-E, way 20 C-N (about
+ * 110 m each). "only_straight_on from 10 to 10" bans, from both sides,
+ * the turn north and the way back, not straight on; "no_left_turn from 10
+ * to 20" bans W->N (a left turn) but not E->N (a right turn). */
+static void through_ways(void) {
+  char dir[4096], path[4200];
+  snprintf(dir, sizeof dir, "%s/traffic_osm", CT_BINARY_DIR);
+  mkdir(dir, 0777);
+  const char *rel[2] = {"only_straight_on\"/><member type=\"way\" ref=\"10\" "
+                        "role=\"from\"/><member type=\"way\" ref=\"10\" "
+                        "role=\"to\"",
+                        "no_left_turn\"/><member type=\"way\" ref=\"10\" "
+                        "role=\"from\"/><member type=\"way\" ref=\"20\" "
+                        "role=\"to\""};
+  for (int r = 0; r < 2; r++) {
+    snprintf(path, sizeof path, "%s/through%d.osm", dir, r);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fprintf(f,
+            "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"
+            "<node id=\"1\" lat=\"10.77\" lon=\"106.699\"/>\n"
+            "<node id=\"2\" lat=\"10.77\" lon=\"106.70\"/>\n"
+            "<node id=\"3\" lat=\"10.77\" lon=\"106.701\"/>\n"
+            "<node id=\"4\" lat=\"10.771\" lon=\"106.70\"/>\n"
+            "<way id=\"10\"><nd ref=\"1\"/><nd ref=\"2\"/><nd ref=\"3\"/>"
+            "<tag k=\"highway\" v=\"primary\"/></way>\n"
+            "<way id=\"20\"><nd ref=\"2\"/><nd ref=\"4\"/>"
+            "<tag k=\"highway\" v=\"primary\"/></way>\n"
+            "<relation id=\"30\"><tag k=\"type\" v=\"restriction\"/>"
+            "<tag k=\"restriction\" v=\"%s/><member type=\"node\" ref=\"2\" "
+            "role=\"via\"/></relation>\n</osm>\n",
+            rel[r]);
+    fclose(f);
+    ct_error err = {0};
+    ct_grid g;
+    CHECK_OK(ct_grid_init(&g, "EPSG:32648", 685500, 1190800, 686300, 1191400,
+                          20, &err), &err);
+    ct_vector v;
+    CHECK_OK(ct_vector_read(path, "lines", NULL, &g, "roads", &v, &err), &err);
+    ct_traffic_params p;
+    ct_traffic_params_default(&p);
+    ct_traffic *t = ct_traffic_new(&p);
+    CHECK_OK(ct_traffic_build_roads(t, &v, NULL, NULL, NULL, &err), &err);
+    CHECK_OK(ct_traffic_finalize(t, &err), &err);
+    ct__tban *tb = NULL;
+    int ntb = 0;
+    ct__turn_report rep;
+    CHECK_OK(ct__osm_turn_bans(t, path, g.crs_wkt, &tb, &ntb, &rep, &err),
+             &err);
+    /* each ban as "approach way/heading -> exit way/heading" kinds */
+    int left = 0, right = 0, straight = 0, back = 0;
+    for (int k = 0; k < t->nbans; k++) {
+      int kind = ct__turn_kind(t, t->bans[k].from, t->bans[k].to);
+      left += kind == -1;
+      right += kind == 1;
+      straight += kind == 0;
+      back += kind == 2;
+    }
+    printf("through ways, %s: %d bans: %d left, %d right, %d straight, %d "
+           "back\n", r ? "no_left_turn" : "only_straight_on", t->nbans, left,
+           right, straight, back);
+    if (r == 0) /* from W: N (left) and back; from E: N (right) and back */
+      CHECK(t->nbans == 4 && left == 1 && right == 1 && back == 2);
+    else
+      CHECK(t->nbans == 1 && left == 1);
+    for (int k = 0; k < ntb; k++) free(tb[k].bans);
+    free(tb);
+    ct_traffic_free(t);
+    ct_vector_free(&v);
+    ct_grid_free(&g);
+  }
+}
+
 int main(void) {
   ban_windows();
+  through_ways();
   const char *sh = ct_test_shared();
   if (!sh) {
     fprintf(stderr, "shared data not found: skipped\n");
