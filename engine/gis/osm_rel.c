@@ -470,7 +470,7 @@ static int blob_data(ctx *c, pb b, const char *where, pb *out,
   while ((r = next_field(&b, &f)) > 0) {
     if (f.num == 2) {
       if (f.wt != 0) break;
-      raw_size = (int32_t)f.v;
+      raw_size = f.v > INT32_MAX ? -1 : (int64_t)f.v; /* int32 in the spec */
     } else if (f.num == 1 || f.num == 3) {
       if (f.wt != 2) break;
       *(f.num == 1 ? &raw : &z) = f.sub;
@@ -580,7 +580,7 @@ static int walk_pbf(ctx *c, const uint8_t *buf, size_t size, int pass) {
       if (f.num == 1 && f.wt == 2)
         type.p = (const char *)f.sub.p, type.n = (size_t)(f.sub.end - f.sub.p);
       else if (f.num == 3 && f.wt == 0)
-        datasize = (int32_t)f.v;
+        datasize = f.v > INT32_MAX ? -1 : (int64_t)f.v;
     }
     int is_hdr = str_is(type, "OSMHeader"), is_data = str_is(type, "OSMData");
     if (r != 0 || !type.p || datasize < 0 || datasize > MAX_BLOB ||
@@ -672,7 +672,7 @@ static str xml_decode(str v, char *out, size_t cap) {
           j++;
         }
         if (j < rest && q[j] == ';' && j > (hex ? 2u : 1u) && cp > 0 &&
-            cp <= 0x10ffff) {
+            cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff)) { /* no halves */
           put_utf8(out, cap, &o, cp);
           i += 1 + j + 1, done = 1;
         }

@@ -335,6 +335,7 @@ static int parse_phase(const char *tok, unsigned *dirs, double *green) {
   *dirs = 0;
   for (const char *p = tok; p < colon;) {
     size_t n = strcspn(p, "+:");
+    if (n == 0) return -1; /* "N+:40", "+N:40" */
     int d = 0;
     while (d < 8 && !(strlen(ct_traffic_direction_name(d)) == n &&
                       !strncasecmp(p, ct_traffic_direction_name(d), n)))

@@ -64,7 +64,7 @@ static int parse_windows(const char *s, ct__tban *b) {
     if (n == 4 ||
         sscanf(s, " %d:%d - %d:%d%n", &h0, &m0, &h1, &m1, &used) != 4 ||
         h0 < 0 || h0 > 24 || h1 < 0 || h1 > 24 || m0 < 0 || m0 > 59 ||
-        m1 < 0 || m1 > 59)
+        m1 < 0 || m1 > 59 || (h0 == 24 && m0) || (h1 == 24 && m1))
       return -1;
     b->w0[n] = h0 * 3600.0 + m0 * 60.0;
     b->w1[n] = h1 * 3600.0 + m1 * 60.0;

@@ -251,6 +251,10 @@ int main(void) {
   printf("bad direction: %s\n", err.msg);
   CHECK(strstr(err.msg, "baddir.ini:23") != NULL);
   CHECK(strstr(err.msg, "N NE E SE S SW W NW") != NULL);
+  snprintf(sec, sizeof sec, "%ssignal.c = 680300 1190300 60 N+:25 E+W:20\n",
+           cols);
+  CHECK(run("plusdir", sec, 1, &res, &err) < 0);
+  CHECK(strstr(err.msg, "plusdir.ini:23") != NULL);
 
   /* a banned turn: trips from (0, 0) to (0, 900) m go straight up the
    * avenue (0.9 km); with straight on banned at (0, 300) from the south they
