@@ -383,6 +383,7 @@ int ct_traffic_route(ct_traffic *t, int from, int to, int *links, int max,
       sum += t->cost[l];
       l = t->l[l].to == to ? -1 : s.nh[t->nnodes + l];
     }
+    if (l >= 0) n = -1; /* a loop: the tables are broken, report no route */
     if (tt) *tt = sum;
   }
   free_scratch(&s);
