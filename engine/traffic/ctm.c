@@ -115,7 +115,7 @@ int ct_traffic_step(ct_traffic *t, ct_error *err) {
     return ct_error_set(err, CT_EINVAL, "traffic: network not finalised");
   const double dt = t->p.dt;
   if (t->route_dirty || t->t >= t->next_route - 1e-9) {
-    int rc = ct__routes_alloc(t, err);
+    int rc = ct__routes_alloc(t, -1, err);
     if (rc) return rc;
     ct__routes_compute(t);
     t->next_route = t->t + (t->p.reroute > 0 ? t->p.reroute : INFINITY);

@@ -26,7 +26,8 @@ size_t ct__node_scratch_size(const ct_traffic *t) {
 static inline int turn_of(const ct_traffic *t, int v, int li, int d, int cls,
                           int nout) {
   if (t->dest_node[d] == v) return nout + J_EXIT;
-  size_t row = li < 0 ? (size_t)v : (size_t)t->nnodes + (size_t)li;
+  size_t row = li >= 0 && t->link_rows ? (size_t)t->nnodes + (size_t)li
+                                        : (size_t)v;
   int l = t->nh[ct__group(cls)][row * (size_t)t->ndest + (size_t)d];
   if (l < 0) return nout + J_STRAND;
   int m = t->lmeta[l];

@@ -23,8 +23,9 @@ typedef struct scalars {
   int64_t nstep, entered_u, completed_u, stranded_u;
   int64_t trip_next, trips_dirty, route_dirty;
   int64_t routes; /* 0 none yet, 1 one table, 2 motorbikes' own too */
+  int64_t link_rows; /* the tables have rows per link */
 } scalars;
-_Static_assert(sizeof(scalars) == (15 + 2 * CT__NC) * 8, "scalars: no padding");
+_Static_assert(sizeof(scalars) == (16 + 2 * CT__NC) * 8, "scalars: no padding");
 
 enum { LD_CUM_IN, LD_CUM_OUT, LD_OUT_LAST, LD_MARK, LD_LANES, LD_VF, LD_W,
        LD_KJ, LD_CAP, LD_N };
@@ -110,11 +111,12 @@ static int io_scalars(ct_traffic *t, ct_state *st, int *routes,
   s.trips_dirty = t->trips_dirty;
   s.route_dirty = t->route_dirty;
   s.routes = !t->nh[1] ? 0 : t->nh[0] != t->nh[1] ? 2 : 1;
+  s.link_rows = t->link_rows;
   *routes = (int)s.routes;
   int rc = ct_state_io(st, "scalars", &s, sizeof s, err);
   if (rc || !ct_state_restoring(st)) return rc;
   if (s.trip_next < 0 || s.trip_next > t->ntrips || s.routes < 0 ||
-      s.routes > 2)
+      s.routes > 2 || s.link_rows < 0 || s.link_rows > 1)
     return ct_error_set(err, CT_EFORMAT,
                         "traffic: the saved state is damaged (trip cursor "
                         "%lld of %d, route tables %lld)",
@@ -136,6 +138,7 @@ static int io_scalars(ct_traffic *t, ct_state *st, int *routes,
   t->trip_next = (int)s.trip_next;
   t->trips_dirty = (int)s.trips_dirty;
   t->route_dirty = (int)s.route_dirty;
+  t->link_rows = (int)s.link_rows; /* the layout io_routes reads */
   *routes = (int)s.routes;
   return CT_OK;
 }
@@ -295,10 +298,11 @@ static int io_rings(ct_traffic *t, ct_state *st, ct_error *err) {
  * recomputing them from the restored speeds would not be the same run. */
 static int io_routes(ct_traffic *t, ct_state *st, int routes, ct_error *err) {
   if (routes == 0) return CT_OK; /* before the first step: none yet */
-  size_t need = (size_t)t->ndest * ((size_t)t->nnodes + (size_t)t->nlinks);
+  size_t need = (size_t)t->ndest *
+                ((size_t)t->nnodes + (t->link_rows ? (size_t)t->nlinks : 0));
   if (need == 0) need = 1;
   if (ct_state_restoring(st)) {
-    int rc = ct__routes_alloc(t, err);
+    int rc = ct__routes_alloc(t, t->link_rows, err);
     if (rc) return rc;
     if (routes == 1 && t->nh[0] != t->nh[1]) {
       free(t->nh[0]);

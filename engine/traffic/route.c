@@ -239,35 +239,52 @@ static int build_bans(ct_traffic *t) {
   return differ;
 }
 
-int ct__routes_alloc(ct_traffic *t, ct_error *err) {
-  if (!t->rv_cost) {
-    t->rv_from = malloc((size_t)t->nlinks * sizeof(int));
-    t->rv_cost = malloc((size_t)t->nlinks * 2 * sizeof(double));
-    t->lcost = malloc((size_t)t->nlinks * 2 * sizeof(double));
-    if (!t->rv_from || !t->rv_cost || !t->lcost) {
-      free(t->rv_from);
-      free(t->rv_cost);
-      free(t->lcost);
-      t->rv_from = NULL;
-      t->rv_cost = t->lcost = NULL;
-      return ct_error_set(err, CT_ENOMEM, "traffic: out of memory");
-    }
+/* The per-link cost arrays of the searches. */
+static int costs_alloc(ct_traffic *t, ct_error *err) {
+  if (t->rv_cost) return CT_OK;
+  t->rv_from = malloc((size_t)t->nlinks * sizeof(int));
+  t->rv_cost = malloc((size_t)t->nlinks * 2 * sizeof(double));
+  t->lcost = malloc((size_t)t->nlinks * 2 * sizeof(double));
+  if (!t->rv_from || !t->rv_cost || !t->lcost) {
+    free(t->rv_from);
+    free(t->rv_cost);
+    free(t->lcost);
+    t->rv_from = NULL;
+    t->rv_cost = t->lcost = NULL;
+    return ct_error_set(err, CT_ENOMEM, "traffic: out of memory");
   }
-  size_t need = (size_t)t->ndest * ((size_t)t->nnodes + (size_t)t->nlinks);
+  return CT_OK;
+}
+
+int ct__routes_alloc(ct_traffic *t, int link_rows, ct_error *err) {
+  int rc = costs_alloc(t, err);
+  if (rc) return rc;
+  if (link_rows < 0) { /* rows per link only while a ban is in force */
+    link_rows = 0;
+    for (int k = 0; k < t->nbans; k++) link_rows |= t->bans[k].active;
+  }
+  size_t rows = (size_t)t->nnodes + (link_rows ? (size_t)t->nlinks : 0);
+  size_t need = (size_t)t->ndest * rows;
   if (need == 0) need = 1;
-  if (t->nh_cap >= need && t->nh[1]) return 0;
-  if (t->nh[0] != t->nh[1]) free(t->nh[0]);
-  free(t->nh[1]);
-  t->nh[0] = t->nh[1] = malloc(need * sizeof(int));
-  if (!t->nh[1]) {
-    t->nh_cap = 0;
-    return ct_error_set(err, CT_ENOMEM,
-                        "traffic: out of memory for routes (%d destinations x "
-                        "%d junctions and %d links)",
-                        t->ndest, t->nnodes, t->nlinks);
+  if (t->nh_cap < need || !t->nh[1]) {
+    if (t->nh[0] != t->nh[1]) free(t->nh[0]);
+    free(t->nh[1]);
+    t->nh[0] = t->nh[1] = malloc(need * sizeof(int));
+    if (!t->nh[1]) {
+      t->nh_cap = 0;
+      return ct_error_set(err, CT_ENOMEM,
+                          "traffic: out of memory for routes (%d destinations "
+                          "x %zu rows)",
+                          t->ndest, rows);
+    }
+    t->nh_cap = need;
   }
-  t->nh_cap = need;
-  return 0;
+  if (link_rows != t->link_rows) { /* until the search fills them: none */
+    memset(t->nh[1], 0xff, need * sizeof(int));
+    if (t->nh[0] != t->nh[1]) memset(t->nh[0], 0xff, need * sizeof(int));
+  }
+  t->link_rows = link_rows;
+  return CT_OK;
 }
 
 static int alloc_scratch(const ct_traffic *t, dscratch *s) {
@@ -330,7 +347,8 @@ void ct__routes_compute(ct_traffic *t) {
     free(t->nh[0]);
     t->nh[0] = t->nh[1];
   }
-  const int nr = t->nnodes + t->nlinks, nd = t->ndest, groups = moto ? 2 : 1;
+  const int nr = t->nnodes + (t->link_rows ? t->nlinks : 0), nd = t->ndest,
+            groups = moto ? 2 : 1;
   int failed = 0;
 #pragma omp parallel num_threads(t->nthreads) reduction(| : failed) \
     if (t->parallel || (t->p.threads == 0 && (double)nd * t->nlinks >= 2e5))
@@ -363,7 +381,7 @@ int ct_traffic_route(ct_traffic *t, int from, int to, int *links, int max,
   if (!t->finalized || from < 0 || to < 0 || from >= t->nnodes ||
       to >= t->nnodes)
     return -1;
-  if (ct__routes_alloc(t, NULL)) return -1;
+  if (costs_alloc(t, NULL)) return -1;
   link_costs(t);
   build_bans(t);
   dscratch s;

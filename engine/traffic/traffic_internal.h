@@ -117,9 +117,11 @@ struct ct_traffic {
   int ndest, capdest;
   int *dest_node;
   /* next link per [row*ndest + dest], group 0 motorbike; rows: nodes (the
-   * first link of a trip starting there), then links (the link after it) */
+   * first link of a trip starting there, or on from a link ending there),
+   * then, while a ban is in force (link_rows), links (the link after it) */
   int *nh[2];
   size_t nh_cap;
+  int link_rows;
   double *cost;     /* per link [s] (cars) */
   int *lmeta;       /* per link: outpos | closed << 16 | closed_moto << 17 */
   int *rv_from;     /* per incoming slot (inl order): upstream node */
@@ -173,7 +175,9 @@ int ct__dest_index(ct_traffic *t, int node, ct_error *err);
 void ct__islands(ct_traffic *t);
 
 /* route.c */
-int ct__routes_alloc(ct_traffic *t, ct_error *err);
+/* Route tables with rows per link (link_rows 1), or per junction only
+ * (0), or as the bans in force need (-1). */
+int ct__routes_alloc(ct_traffic *t, int link_rows, ct_error *err);
 void ct__routes_compute(ct_traffic *t);
 double ct__link_travel_time(const ct_traffic *t, int link);
 
