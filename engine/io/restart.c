@@ -74,9 +74,13 @@ static herr_t write_block(hid_t g, const char *name, const void *data,
   if (ds < 0) {
     hsize_t maxd = H5S_UNLIMITED, chunk = block_chunk(bytes);
     hid_t dcpl = ct__dcpl(), space = H5Screate_simple(1, &bytes, &maxd);
+    const unsigned char zero = 0;
     /* Not deflated: even zlib's fastest level made the checkpoint most of
-     * a small run's time, for a state that is a few grid arrays. */
-    if (dcpl >= 0 && space >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0)
+     * a small run's time, for a state that is a few grid arrays. A fill
+     * value of our own, so a chunk's slack past the block is zeros on
+     * disk, not whatever HDF5's buffer held. */
+    if (dcpl >= 0 && space >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 &&
+        H5Pset_fill_value(dcpl, H5T_NATIVE_UCHAR, &zero) >= 0)
       ds = H5Dcreate2(g, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl,
                       H5P_DEFAULT);
     if (dcpl >= 0) H5Pclose(dcpl);

@@ -266,7 +266,8 @@ int ct__routes_alloc(ct_traffic *t, int link_rows, ct_error *err) {
   size_t rows = (size_t)t->nnodes + (link_rows ? (size_t)t->nlinks : 0);
   size_t need = (size_t)t->ndest * rows;
   if (need == 0) need = 1;
-  if (t->nh_cap < need || !t->nh[1]) {
+  int fresh = t->nh_cap < need || !t->nh[1];
+  if (fresh) {
     if (t->nh[0] != t->nh[1]) free(t->nh[0]);
     free(t->nh[1]);
     t->nh[0] = t->nh[1] = malloc(need * sizeof(int));
@@ -279,7 +280,7 @@ int ct__routes_alloc(ct_traffic *t, int link_rows, ct_error *err) {
     }
     t->nh_cap = need;
   }
-  if (link_rows != t->link_rows) { /* until the search fills them: none */
+  if (fresh || link_rows != t->link_rows) { /* until a search fills them */
     memset(t->nh[1], 0xff, need * sizeof(int));
     if (t->nh[0] != t->nh[1]) memset(t->nh[0], 0xff, need * sizeof(int));
   }
@@ -342,6 +343,8 @@ void ct__routes_compute(ct_traffic *t) {
     if (!t->nh[0]) { /* fall back: motorbikes wait at their closures */
       t->nh[0] = t->nh[1];
       moto = 0;
+    } else { /* rows no destination fills (none yet) are saved too */
+      memset(t->nh[0], 0xff, t->nh_cap * sizeof(int));
     }
   } else if (!moto && t->nh[0] != t->nh[1]) {
     free(t->nh[0]);
