@@ -281,3 +281,14 @@ void ct_units_key(const char *u, char *out, size_t n) {
       out[k++] = (char)tolower((unsigned char)*u);
   out[k] = '\0';
 }
+
+double ct_mem_available(void) {
+  FILE *fp = fopen("/proc/meminfo", "r");
+  if (!fp) return 0;
+  char line[256];
+  double kb = 0;
+  while (fgets(line, sizeof line, fp))
+    if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+  fclose(fp);
+  return kb * 1024.0;
+}

@@ -212,18 +212,6 @@ static void write_gauges(run_state *r, double t) {
   fflush(r->gauge_fp);
 }
 
-/* MemAvailable from /proc/meminfo [bytes], or 0 when unknown. */
-static double mem_available(void) {
-  FILE *fp = fopen("/proc/meminfo", "r");
-  if (!fp) return 0;
-  char line[256];
-  double kb = 0;
-  while (fgets(line, sizeof line, fp))
-    if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
-  fclose(fp);
-  return kb * 1024.0;
-}
-
 /* Refuses a run this machine cannot hold, before any big allocation:
  * memory from the grid size and the models (about 100 float32 arrays of
  * the grid in the worst case: flood state, traffic rasters, air levels x
@@ -235,7 +223,7 @@ static int check_resources(run_state *r, ct_error *err) {
   for (int k = 0; ct_models[k]; k++)
     nmod += ct_scenario_section(&r->sc, ct_models[k]->name) != NULL;
   double need = cells * 4.0 * (8 + r->sc.nlayers + 40 * nmod);
-  double have = mem_available();
+  double have = ct_mem_available();
   if (have > 0 && need > have)
     return ct_error_set(err, CT_ENOMEM,
                         "%s: a %d x %d grid needs about %.1f GiB of memory, "

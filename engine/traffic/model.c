@@ -545,6 +545,24 @@ static int osm_turns(tm *m, const ct_vector *v, int is_osm, ct_error *err) {
   return rc;
 }
 
+/* Refuses a network whose route tables this machine cannot hold, before
+ * the first step allocates them (Linux would rather kill the run later). */
+static int check_route_memory(const tm *m, ct_error *err) {
+  double need = ct_traffic_route_bytes(m->t), have = ct_mem_available();
+  if (have > 0 && need > have)
+    return ct_error_set(err, CT_ENOMEM,
+                        "%s: [traffic] route tables for %d destinations over "
+                        "%d junctions and %d links need up to %.1f GiB, this "
+                        "machine has %.1f GiB available: use fewer, larger "
+                        "demand zones (zones, demand.zone_size)%s",
+                        m->env->sc->path, m->t->ndest, ct_traffic_nnodes(m->t),
+                        ct_traffic_nlinks(m->t), need / 1073741824.0,
+                        have / 1073741824.0,
+                        m->t->nbans ? " or fewer turn bans (a ban puts a row "
+                                      "per link in the tables)" : "");
+  return CT_OK;
+}
+
 static int load_interventions(tm *m, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
   const ct_section *sec = ct_scenario_section(sc, S);
@@ -697,6 +715,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   if ((rc = load_interventions(m, err))) goto fail;
   m->nsignals = m->t->nsig;
   if ((rc = load_demand(m, err))) goto fail;
+  if ((rc = check_route_memory(m, err))) goto fail;
   m->row = malloc((size_t)ct_traffic_nlinks(m->t) * sizeof *m->row);
   m->em_row = malloc((size_t)ct_traffic_nlinks(m->t) * 2 * sizeof *m->em_row);
   if (!m->row || !m->em_row) {

@@ -379,6 +379,11 @@ void ct__routes_compute(ct_traffic *t) {
 
 void ct_traffic_reroute(ct_traffic *t) { t->route_dirty = 1; }
 
+double ct_traffic_route_bytes(const ct_traffic *t) {
+  double rows = (double)t->nnodes + (t->nbans ? (double)t->nlinks : 0.0);
+  return 2.0 * (double)t->ndest * rows * (double)sizeof(int);
+}
+
 int ct_traffic_route(ct_traffic *t, int from, int to, int *links, int max,
                      double *tt) {
   if (!t->finalized || from < 0 || to < 0 || from >= t->nnodes ||

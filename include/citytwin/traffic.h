@@ -140,6 +140,10 @@ int ct_traffic_ban_turn(ct_traffic *t, int from, int to, unsigned classes,
 int ct_traffic_ban_by_direction(ct_traffic *t, int node, int from, int to,
                                 unsigned classes, int *bans, int max,
                                 ct_error *err);
+/* Memory the route tables can take with the destinations known now [bytes]:
+ * rows per junction, and per link too where bans exist, for both route
+ * groups (motorbikes get their own tables while they route differently). */
+double ct_traffic_route_bytes(const ct_traffic *t);
 /* Puts ban k in force or lifts it (restrictions by time of day). */
 void ct_traffic_ban_active(ct_traffic *t, int k, int active);
 int ct_traffic_nbans(const ct_traffic *t);

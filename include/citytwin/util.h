@@ -26,6 +26,9 @@ int ct_parse_cf_time_units(const char *u, double *scale, double *t0);
 void ct_format_local(double unix_time, int utc_offset_s, char *buf, size_t n);
 /* "HH:MM" or "HH:MM:SS" from the start, or a duration -> seconds. */
 int ct_parse_clock(const char *s, double *seconds);
+/* MemAvailable from /proc/meminfo [bytes], or 0 when unknown: what a run
+ * may allocate before the kernel starts to take it back. */
+double ct_mem_available(void);
 /* Units text as a lookup key: lower case, without spaces, brackets and
  * '^' ("kg/(m^2 s)" -> "kg/m2s"); truncated to n - 1 characters. */
 void ct_units_key(const char *u, char *out, size_t n);

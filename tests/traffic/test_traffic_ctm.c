@@ -276,6 +276,9 @@ static double ban_run(const double *fleet, int ban, int lift, int close) {
     CHECK(np == (lift ? 2 : 4));
   }
   CHECK_OK(ct_traffic_add_flow(t, w, n, 0, 600, 100, &err), &err);
+  /* route tables: 2 groups x 1 destination x 5 junctions (and 5 links
+   * where bans exist) x 4 bytes */
+  CHECK(ct_traffic_route_bytes(t) == (ban ? 80.0 : 40.0));
   for (int s = 0; s < 1800; s++) {
     /* closed with vehicles on it: they drive on; later ones wait */
     if (close && s == 300) ct_traffic_close_link(t, wc, 1);
