@@ -124,6 +124,11 @@ static void sample(air_model *m, double t) {
     for (size_t k = 0; k < m->fnxy; k++)
       if (v[k] > mx[k]) mx[k] = v[k];
   }
+  if (!m->sampled)
+    /* the first instant: the mean of the last hour is the value now */
+    for (int s = 0; s < m->ns; s++)
+      memcpy(m->f_hour[s]->data, m->f_now[s]->data,
+             m->fnxy * sizeof(float));
   if (dt > 0) {
     long hour = (long)floor((t - 1e-6) / 3600.0);
     if (m->sampled && hour != m->hour_no && m->hour_len > 0) {
@@ -549,10 +554,10 @@ static int exchange(void *self, ct_fields *fields, double t, ct_error *err) {
 
 static int write(void *self, double t, struct ct_snapshot *snap, ct_error *err) {
   air_model *m = self;
-  for (int s = 0; s < m->ns; s++) {
-    ground_fine(m, s, m->f_now[s]->data);
-    m->f_now[s]->t_updated = t;
-  }
+  /* A snapshot comes before the exchange at its time: sample here, so its
+   * maxima, hourly means and hours above include the state it shows (the
+   * exchange's sample at the same t then adds nothing). */
+  sample(m, t);
   if (!snap || m->nrec == 0) return CT_OK;
   for (int s = 0; s < m->ns; s++) {
     const ct_air_species *sp = &m->a->cfg.species[s];
