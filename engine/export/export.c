@@ -33,7 +33,7 @@ void ct_export_opts_default(ct_export_opts *o) {
   o->max_depth_field = "flood.max_depth";
   o->air_field = "air.pm25";
   o->air_threshold = 15.0;
-  o->roads = "roads";
+  o->roads = NULL; /* "roads" if the run has it */
   o->blocksize = 512;
 }
 
@@ -318,11 +318,14 @@ static int selected(const ct_export_opts *o, const char *name) {
   return 0;
 }
 
-/* A static variable is written when named, or by default when it is a run
- * result (or an input layer with o->layers). */
+/* A static variable is written when named; a run result by default (no
+ * field list); an input layer whenever o->layers asks for them, with or
+ * without a field list, since --fields picks among the run's fields and
+ * --with-layers adds the inputs to whatever that picked. */
 static int want_static(const ct_export_opts *o, const char *name, int sel) {
-  int is_layer = !strncmp(name, "layer.", 6);
-  return sel == 1 || (sel < 0 && o->statics && (!is_layer || o->layers));
+  if (sel == 1) return 1;
+  if (!strncmp(name, "layer.", 6)) return o->layers;
+  return sel < 0 && o->statics;
 }
 
 static int check_opts(const ct_export_opts *o, const char *run_nc,
@@ -377,14 +380,28 @@ static int run_export(job *jb, const char *run_nc, ct_error *err) {
   int ka = o->air_field ? ct_reader_find(r, o->air_field) : -1;
   if (kd >= 0 && ct_reader_var(r, kd)->is_static) kd = -1;
 
-  /* Road lines: absent is fine (no road layers), anything else an error. */
-  if (o->roads && *o->roads) {
+  /* Road lines: the default layer may be absent (a run without roads), a
+   * named one must be there, or a typo would give an empty road file that
+   * reads as "no road flooded". */
+  const char *rname = o->roads ? o->roads : "roads";
+  if (*rname) {
     ct_error e2;
     ct_error_clear(&e2);
-    rc = ct_reader_lines(r, o->roads, &jb->roads.npts, &jb->roads.xy,
+    rc = ct_reader_lines(r, rname, &jb->roads.npts, &jb->roads.xy,
                          &jb->roads.nparts, &jb->roads.part, &e2);
-    if (rc == CT_OK) jb->have_roads = 1;
-    else if (rc != CT_ENOENT) {
+    if (rc == CT_OK) {
+      jb->have_roads = 1;
+      if ((rc = ct__export_road_keys(r, rname, &jb->roads, err))) return rc;
+    } else if (rc == CT_ENOENT && o->roads) {
+      char *have = ct_reader_line_layers(r);
+      rc = ct_error_set(err, CT_EINVAL, "%s holds no line layer '%s' for "
+                        "--roads (%s%s)", run_nc, rname,
+                        have && *have ? "its line layers: "
+                                      : "it holds no line layers",
+                        have ? have : "");
+      free(have);
+      return rc;
+    } else if (rc != CT_ENOENT) {
       *err = e2;
       return rc;
     }
@@ -620,8 +637,7 @@ out:
   for (int k = 0; k < jb.x.ndirs; k++) free(jb.x.dirs[k]);
   free(jb.x.dirs);
   free(jb.x.layers);
-  free(jb.roads.xy);
-  free(jb.roads.part);
+  ct__export_roads_free(&jb.roads);
   free(jb.buf);
   free(jb.mx);
   free(jb.depth_max);

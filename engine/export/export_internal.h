@@ -11,6 +11,7 @@
 #include "citytwin/error.h"
 #include "citytwin/export.h"
 #include "citytwin/grid.h"
+#include "citytwin/snapshot.h"
 
 /* Nodata of the float32 GeoTIFFs: NaN is legal in GeoTIFF but several GIS
  * clients of an IOC mishandle it, so a plain sentinel. */
@@ -86,7 +87,19 @@ typedef struct ct__roads {
   int npts, nparts;
   double *xy;
   int *part;
+  int *feature; /* per part: the road layer's feature */
+  /* per feature, from the traffic model's link table when it ran on this
+   * layer (else NULL): source id and name, and bridges, which the flood
+   * passes under and so are left out */
+  int nfeat;
+  char **id, **name;
+  unsigned char *bridge;
 } ct__roads;
+/* Fills feature, and id, name, bridge where the run's traffic_links table
+ * describes this layer (traffic_roads names it). */
+int ct__export_road_keys(ct_reader *r, const char *layer, ct__roads *rd,
+                         ct_error *err);
+void ct__export_roads_free(ct__roads *rd);
 /* Writes the road segments whose cell depth is >= thr as GeoJSON to
  * l->file (file, field, time filled in); closure: depth at which the
  * property "closed" is true. Fills the rest of l; *len the total length. */

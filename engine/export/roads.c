@@ -1,8 +1,10 @@
 /* roads.c - flooded road segments: each road line of the run is cut where it
  * crosses cell edges, each piece takes the water depth of the cell it lies
  * in, and consecutive pieces at or above the threshold are merged into one
- * segment with its maximum and length-weighted mean depth and its length.
- * The segments go out as RFC 7946 GeoJSON. */
+ * segment with its maximum and length-weighted mean depth and its length,
+ * labelled with the road's feature, and its source id and name where the
+ * traffic model's link table gives them; bridges are left out (the water
+ * is under them). The segments go out as RFC 7946 GeoJSON. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,91 @@
 #include <cpl_error.h>
 
 #include "export/export_internal.h"
+
+/* One CSV field at *p (quoted or not) into out; *p moves past its comma.
+ * Returns 0 at the end of the line. */
+static int csv_field(const char **p, char *out, size_t n) {
+  const char *s = *p;
+  size_t k = 0;
+  if (*s == '\n' || *s == '\0') return 0;
+  int q = *s == '"';
+  if (q) s++;
+  while (*s && (q ? *s != '"' : (*s != ',' && *s != '\n'))) {
+    if (k + 1 < n) out[k++] = *s;
+    s++;
+  }
+  if (q && *s == '"') s++;
+  out[k] = '\0';
+  if (*s == ',') s++;
+  *p = s;
+  return 1;
+}
+
+void ct__export_roads_free(ct__roads *rd) {
+  for (int k = 0; rd->id && k < rd->nfeat; k++) free(rd->id[k]);
+  for (int k = 0; rd->name && k < rd->nfeat; k++) free(rd->name[k]);
+  free(rd->id);
+  free(rd->name);
+  free(rd->bridge);
+  free(rd->feature);
+  free(rd->xy);
+  free(rd->part);
+  memset(rd, 0, sizeof *rd);
+}
+
+/* The columns of traffic_links this needs, by their header names. */
+enum { C_ID, C_NAME, C_FEATURE, C_BRIDGE, NC };
+
+static int link_keys(ct__roads *rd, const char *csv, ct_error *err) {
+  static const char *const want[NC] = {"id", "name", "feature", "bridge"};
+  int col[NC] = {-1, -1, -1, -1};
+  char f[512];
+  const char *p = csv;
+  for (int c = 0; csv_field(&p, f, sizeof f); c++)
+    for (int w = 0; w < NC; w++)
+      if (!strcmp(f, want[w])) col[w] = c;
+  if (col[C_FEATURE] < 0) return CT_OK; /* a run from before the column */
+  for (int k = 0; k < rd->nparts; k++)
+    if (rd->feature[k] >= rd->nfeat) rd->nfeat = rd->feature[k] + 1;
+  rd->id = calloc((size_t)rd->nfeat + 1, sizeof *rd->id);
+  rd->name = calloc((size_t)rd->nfeat + 1, sizeof *rd->name);
+  rd->bridge = calloc((size_t)rd->nfeat + 1, 1);
+  if (!rd->id || !rd->name || !rd->bridge)
+    return ct_error_set(err, CT_ENOMEM, "out of memory");
+  while (*p == '\n') p++;
+  while (*p) {
+    char v[NC][512] = {{0}};
+    for (int c = 0; csv_field(&p, f, sizeof f); c++)
+      for (int w = 0; w < NC; w++)
+        if (c == col[w]) memcpy(v[w], f, sizeof f);
+    while (*p == '\n') p++;
+    int ft = atoi(v[C_FEATURE]);
+    if (!*v[C_FEATURE] || ft < 0 || ft >= rd->nfeat || rd->id[ft]) continue;
+    rd->id[ft] = strdup(v[C_ID]);
+    rd->name[ft] = strdup(v[C_NAME]);
+    rd->bridge[ft] = atoi(v[C_BRIDGE]) != 0;
+    if (!rd->id[ft] || !rd->name[ft])
+      return ct_error_set(err, CT_ENOMEM, "out of memory");
+  }
+  return CT_OK;
+}
+
+int ct__export_road_keys(ct_reader *r, const char *layer, ct__roads *rd,
+                         ct_error *err) {
+  int n = 0;
+  int rc = ct_reader_line_features(r, layer, &rd->feature, &n, err);
+  if (rc) return rc;
+  if (n != rd->nparts)
+    return ct_error_set(err, CT_EFORMAT, "line layer %s is damaged: %d "
+                        "parts, %d feature indices", layer, rd->nparts, n);
+  char *of = ct_reader_attr(r, "traffic_roads");
+  char *csv = of && !strcmp(of, layer) ? ct_reader_attr(r, "traffic_links")
+                                       : NULL;
+  rc = csv ? link_keys(rd, csv, err) : CT_OK;
+  free(of);
+  free(csv);
+  return rc;
+}
 
 /* Mean Earth radius (IUGG) for lengths when the grid is in degrees. */
 #define EARTH_R 6371008.8
@@ -85,11 +172,12 @@ typedef struct out {
   ct__export *x;
   ct__xlayer *l;
   OGRLayerH lyr;
-  int f_road, f_dmax, f_dmean, f_len, f_closed;
+  int f_road, f_id, f_name, f_dmax, f_dmean, f_len, f_closed;
+  const ct__roads *rd;
   double closure, total;
 } out;
 
-static int emit(out *o, int road, seg *s, ct_error *err) {
+static int emit(out *o, int part, seg *s, ct_error *err) {
   if (seg_push(s, s->ex, s->ey))
     return ct_error_set(err, CT_ENOMEM, "out of memory");
   if (s->n < 2 || s->len <= 0.0) return CT_OK;
@@ -102,7 +190,12 @@ static int emit(out *o, int road, seg *s, ct_error *err) {
   }
   for (int k = 0; k < s->n; k++)
     OGR_G_AddPoint_2D(gm, s->xy[2 * k], s->xy[2 * k + 1]);
-  OGR_F_SetFieldInteger(f, o->f_road, road);
+  int ft = o->rd->feature[part];
+  OGR_F_SetFieldInteger(f, o->f_road, ft);
+  if (o->rd->id && o->rd->id[ft]) {
+    OGR_F_SetFieldString(f, o->f_id, o->rd->id[ft]);
+    OGR_F_SetFieldString(f, o->f_name, o->rd->name[ft]);
+  }
   /* Centimetre depth and length are what the data support; fewer digits
    * keep the files small. */
   OGR_F_SetFieldDouble(f, o->f_dmax, round(s->dmax * 1000.0) / 1000.0);
@@ -130,23 +223,26 @@ int ct__export_roads(ct__export *x, ct__xlayer *l, const ct__roads *rd,
                      double *len, ct_error *err) {
   const ct_grid *g = x->g;
   GDALDatasetH ds = NULL;
-  out o = {.x = x, .l = l, .closure = closure};
+  out o = {.x = x, .l = l, .closure = closure, .rd = rd};
   int rc = ct__geojson_create(x, l, "roads", wkbLineString, &ds, &o.lyr, err);
   if (rc) return rc;
   o.f_road = add_field(o.lyr, "road", OFTInteger, 0);
+  o.f_id = add_field(o.lyr, "id", OFTString, 0);
+  o.f_name = add_field(o.lyr, "name", OFTString, 0);
   o.f_dmax = add_field(o.lyr, "depth_max_m", OFTReal, 0);
   o.f_dmean = add_field(o.lyr, "depth_mean_m", OFTReal, 0);
   o.f_len = add_field(o.lyr, "length_m", OFTReal, 0);
   o.f_closed = add_field(o.lyr, "closed", OFTInteger, 1);
   double *ts = malloc((size_t)(g->nx + g->ny + 4) * sizeof *ts);
   seg s = {0};
-  if (o.f_road < 0 || o.f_dmax < 0 || o.f_dmean < 0 || o.f_len < 0 ||
+  if (o.f_road < 0 || o.f_id < 0 || o.f_name < 0 || o.f_dmax < 0 || o.f_dmean < 0 || o.f_len < 0 ||
       o.f_closed < 0 || !ts) {
     rc = ct_error_set(err, CT_ENOMEM, "%s: cannot set up the layer: %s",
                       l->file, ct__gdal_last("out of memory"));
     goto done;
   }
   for (int p = 0; p < rd->nparts && !rc; p++) {
+    if (rd->bridge && rd->bridge[rd->feature[p]]) continue;
     int open = 0;
     for (int q = rd->part[p]; q + 1 < rd->part[p + 1] && !rc; q++) {
       double px = rd->xy[2 * q], py = rd->xy[2 * q + 1];

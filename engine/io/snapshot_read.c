@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "citytwin/snapshot.h"
+#include "citytwin/util.h"
 #include "io/io_internal.h"
 
 typedef struct rvar {
@@ -508,6 +509,71 @@ done:
   free(y);
   free(p);
   return rc;
+}
+
+int ct_reader_line_features(ct_reader *r, const char *name, int **feature,
+                            int *nparts, ct_error *err) {
+  *feature = NULL;
+  *nparts = 0;
+  char gpath[160];
+  if (!r || !name || !name[0] || strchr(name, '/') || strlen(name) > 100)
+    return ct_error_set(err, CT_EINVAL, "bad line layer name");
+  snprintf(gpath, sizeof gpath, "vectors/%s", name);
+  if (H5Lexists(r->c.file, "vectors", H5P_DEFAULT) <= 0 ||
+      H5Lexists(r->c.file, gpath, H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return ct_error_set(err, CT_ENOENT, "%s: no line layer %s", r->path, name);
+  }
+  hid_t g = H5Gopen2(r->c.file, gpath, H5P_DEFAULT);
+  if (g < 0) return ct__h5_error(err, CT_EFORMAT, "%s: cannot open %s", r->path, gpath);
+  double *f = NULL;
+  long long n = read_axis(g, "feature", &f);
+  H5Gclose(g);
+  int ok = n > 0;
+  for (long long k = 0; ok && k < n; k++) ok = f[k] >= 0 && f[k] < 2e9;
+  int rc = CT_OK;
+  if (!ok) {
+    H5Eclear2(H5E_DEFAULT);
+    rc = ct_error_set(err, CT_EFORMAT, "%s: line layer %s is damaged", r->path,
+                      name);
+  } else if (!(*feature = malloc((size_t)n * sizeof **feature))) {
+    rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+  } else {
+    for (long long k = 0; k < n; k++) (*feature)[k] = (int)f[k];
+    *nparts = (int)n;
+  }
+  free(f);
+  return rc;
+}
+
+static herr_t add_name(hid_t g, const char *name, const H5L_info_t *info,
+                       void *ud) {
+  (void)g;
+  (void)info;
+  ct_json *list = ud; /* a growing string */
+  if (list->len) ct_json_raw(list, NULL, ", ");
+  ct_json_raw(list, NULL, name);
+  return 0;
+}
+
+char *ct_reader_line_layers(ct_reader *r) {
+  ct_json list;
+  ct_json_init(&list);
+  ct_json_raw(&list, NULL, "");
+  if (r && H5Lexists(r->c.file, "vectors", H5P_DEFAULT) > 0) {
+    hid_t g = H5Gopen2(r->c.file, "vectors", H5P_DEFAULT);
+    hsize_t idx = 0;
+    if (g >= 0) {
+      H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, add_name, &list);
+      H5Gclose(g);
+    }
+  }
+  H5Eclear2(H5E_DEFAULT);
+  if (list.oom) {
+    ct_json_free(&list);
+    return NULL;
+  }
+  return list.buf; /* the caller frees it */
 }
 
 char *ct_reader_attr(const ct_reader *r, const char *name) {

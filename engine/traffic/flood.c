@@ -2,7 +2,8 @@
  * Transp. Res. D 55:67-81): speed v = 0.0009 w^2 - 0.5529 w + 86.9448 km/h
  * with w the water depth in mm, capped at the road's free speed; the road
  * closes at w >= 300 mm, for motorbikes at a lower depth (a parameter). The
- * depth of a cell is the deepest water on the grid cells it crosses. */
+ * depth of a cell is the deepest water on the grid cells it crosses; on a
+ * bridge none: the grid's water is the river under it. */
 #include <math.h>
 
 #include "traffic/traffic_internal.h"
@@ -14,6 +15,12 @@ double ct__pregnolato_kmh(double depth_m) {
   return 0.0009 * w * w - 0.5529 * w + 86.9448;
 }
 
+int ct_traffic_set_bridge(ct_traffic *t, int link, int on) {
+  if (link < 0 || link >= t->nlinks) return CT_ERANGE;
+  t->l[link].bridge = on != 0;
+  return CT_OK;
+}
+
 void ct_traffic_set_depth(ct_traffic *t, const float *depth) {
   if (!t->finalized) return;
   for (int l = 0; l < t->nlinks; l++) {
@@ -22,7 +29,7 @@ void ct_traffic_set_depth(ct_traffic *t, const float *depth) {
     for (int i = 0; i < L->ncells; i++) {
       int ci = L->cell0 + i;
       double d = 0;
-      if (depth && t->map0)
+      if (depth && t->map0 && !L->bridge)
         for (int e = t->map0[ci]; e < t->map0[ci + 1]; e++) {
           float v = depth[t->map_g[e]];
           if (v > d) d = v; /* NaN compares false: dry */
@@ -38,5 +45,6 @@ void ct_traffic_set_depth(ct_traffic *t, const float *depth) {
     if (cf != L->closed_flood || cm != L->closed_moto) t->route_dirty = 1;
     L->closed_flood = cf;
     L->closed_moto = cm;
+    L->depth_max = (float)dmax;
   }
 }

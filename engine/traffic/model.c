@@ -44,6 +44,7 @@ typedef struct tm {
   double demand_trips, max_closed_km, max_flooded_km;
   int nsignals;
   int links_listed;  /* the link table's key is in the snapshot */
+  char roads_layer[128];
 } tm;
 
 static const char *S = "traffic";
@@ -649,6 +650,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   if ((rc = read_params(sc, &p, err))) goto fail;
   m->dt = p.dt;
   const char *rname = ct_scenario_string(sc, S, "roads", "roads");
+  snprintf(m->roads_layer, sizeof m->roads_layer, "%s", rname);
   const ct_vector *v = ct_layers_vector(env->layers, rname, err);
   if (!v) {
     const ct_entry *e = ct_scenario_entry(sc, S, "roads");
@@ -665,12 +667,14 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   /* columns: named in the scenario, else OpenStreetMap when the layer has
    * other_tags, else the usual names when present */
   ct_road_columns cols = {0};
-  const char *cn[6] = {"column.class", "column.lanes", "column.speed",
-                       "column.oneway", "column.name", "column.id"};
-  const char **cv[6] = {&cols.cls, &cols.lanes, &cols.speed, &cols.oneway,
-                        &cols.name, &cols.id};
+  enum { NCOL = 7 };
+  const char *cn[NCOL] = {"column.class", "column.lanes", "column.speed",
+                          "column.oneway", "column.name", "column.id",
+                          "column.bridge"};
+  const char **cv[NCOL] = {&cols.cls,  &cols.lanes, &cols.speed, &cols.oneway,
+                           &cols.name, &cols.id,    &cols.bridge};
   int named = 0;
-  for (int k = 0; k < 6; k++) {
+  for (int k = 0; k < NCOL; k++) {
     *cv[k] = ct_scenario_string(sc, S, cn[k], NULL);
     if (*cv[k]) named = 1;
   }
@@ -678,11 +682,11 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   for (int k = 0; sec && k < sec->n; k++)
     if (!strncmp(sec->e[k].key, "column.", 7)) {
       int ok = 0;
-      for (int c = 0; c < 6; c++) ok |= !strcmp(sec->e[k].key, cn[c]);
+      for (int c = 0; c < NCOL; c++) ok |= !strcmp(sec->e[k].key, cn[c]);
       if (!ok) {
         rc = ct_scenario_error(sc, &sec->e[k], CT_EINVAL, err,
                                "unknown column key (column.class, .lanes, "
-                               ".speed, .oneway, .name, .id)");
+                               ".speed, .oneway, .name, .id, .bridge)");
         goto fail;
       }
     }
@@ -691,11 +695,12 @@ static int init(void **self, const ct_env *env, ct_error *err) {
     if (ct_vector_field(v, "other_tags") >= 0) {
       use = NULL;
     } else {
-      static const char *const guess[6][3] = {
+      static const char *const guess[NCOL][3] = {
           {"highway", "class", "type"}, {"lanes", NULL, NULL},
           {"maxspeed", "speed", NULL}, {"oneway", NULL, NULL},
-          {"name", NULL, NULL},       {"id", "osm_id", NULL}};
-      for (int k = 0; k < 6; k++)
+          {"name", NULL, NULL},       {"id", "osm_id", NULL},
+          {"bridge", NULL, NULL}};
+      for (int k = 0; k < NCOL; k++)
         for (int g = 0; g < 3 && guess[k][g] && !*cv[k]; g++)
           if (ct_vector_field(v, guess[k][g]) >= 0) *cv[k] = guess[k][g];
     }
@@ -703,7 +708,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   rc = ct_traffic_build_roads(m->t, v, use, warn_cb, (void *)env, err);
   if (rc) {
     const ct_entry *e = NULL;
-    for (int k = 0; k < 6 && !e; k++)
+    for (int k = 0; k < NCOL && !e; k++)
       if (named && *cv[k] && ct_vector_field(v, *cv[k]) < 0)
         e = ct_scenario_entry(sc, S, cn[k]);
     if (e) ct_error_prefix(err, "%s:%d: [traffic] %s", sc->path, e->line, e->key);
@@ -785,28 +790,39 @@ static int exchange(void *self, ct_fields *fields, double t, ct_error *err) {
 
 /* The key to the `links` table, once per run file: CSV text in the global
  * attribute traffic_links, one row per link index, so a planner can find a
- * street's rows by its source id or name. */
+ * street's rows by its source id or name; traffic_roads names the line
+ * layer whose features the feature column counts (export labels and skips
+ * bridges by it). */
+/* s without double quotes, for a CSV-quoted field. */
+static void unquote(const char *s, char *out, size_t n) {
+  size_t k = 0;
+  for (; *s && k + 1 < n; s++)
+    if (*s != '"') out[k++] = *s;
+  out[k] = '\0';
+}
+
 static int list_links(const tm *m, struct ct_snapshot *snap, ct_error *err) {
   ct_json buf; /* used as a growing string */
   ct_json_init(&buf);
   ct_json_raw(&buf, NULL, "link,id,name,from_junction,to_junction,length_m,"
-                          "lanes,free_speed_kmh\n");
+                          "lanes,free_speed_kmh,feature,bridge\n");
   int nl = ct_traffic_nlinks(m->t);
   for (int l = 0; l < nl; l++) {
     ct_link_info li;
     ct_traffic_link_info(m->t, l, &li);
-    char name[256];
-    size_t k = 0;
-    for (const char *c = li.name; *c && k + 2 < sizeof name; c++)
-      if (*c != '"') name[k++] = *c; /* CSV-quoted below */
-    name[k] = '\0';
+    char name[256], id[128];
+    unquote(li.name, name, sizeof name);
+    unquote(li.src_id, id, sizeof id);
     char row[512];
-    snprintf(row, sizeof row, "%d,%s,\"%s\",%d,%d,%.1f,%g,%g\n", l, li.src_id,
-             name, li.from, li.to, li.length, li.lanes, li.speed_kmh);
+    snprintf(row, sizeof row, "%d,\"%s\",\"%s\",%d,%d,%.1f,%g,%g,%d,%d\n", l,
+             id, name, li.from, li.to, li.length, li.lanes, li.speed_kmh,
+             li.feature, li.bridge);
     ct_json_raw(&buf, NULL, row);
   }
   int rc = buf.oom ? ct_error_set(err, CT_ENOMEM, "out of memory")
                    : ct_snapshot_set_attr(snap, "traffic_links", buf.buf, err);
+  if (!rc)
+    rc = ct_snapshot_set_attr(snap, "traffic_roads", m->roads_layer, err);
   ct_json_free(&buf);
   return rc;
 }

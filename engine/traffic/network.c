@@ -252,6 +252,7 @@ int ct_traffic_add_link(ct_traffic *t, int from, int to, double length,
   L->vf0 = L->vf;
   L->phase = -1;
   L->rclass = -1;
+  L->feature = -1;
   L->name = strdup(name ? name : "");
   L->src = strdup(src_id ? src_id : "");
   if (!L->name || !L->src) {
@@ -346,6 +347,16 @@ int ct_traffic_finalize(ct_traffic *t, ct_error *err) {
     free(fi);
     free(fo);
   }
+  /* two-way roads: their length counts once in the road-km totals */
+  for (int k = 0; k < nl; k++) {
+    ct__link *L = &t->l[k];
+    for (int o = t->out0[L->to]; o < t->out0[L->to + 1]; o++) {
+      const ct__link *R = &t->l[t->outl[o]];
+      if (R->to == L->from && !strcmp(R->src, L->src) &&
+          fabs(R->length - L->length) <= 1e-6 * L->length)
+        L->twin = 1;
+    }
+  }
   for (int k = 0; k < nn; k++) {
     t->exit_cap[k] = -1;
     t->sig[k] = -1;
@@ -417,6 +428,8 @@ int ct_traffic_link_info(const ct_traffic *t, int link, ct_link_info *o) {
   o->npts = L->ngeo;
   o->xy = t->geo + 2 * (size_t)L->geo0;
   o->signal_phase = (t->finalized && t->sig[L->to] >= 0) ? L->phase : -1;
+  o->feature = L->feature;
+  o->bridge = L->bridge;
   return 0;
 }
 
@@ -699,7 +712,8 @@ void ct_traffic_get_totals(const ct_traffic *t, ct_traffic_totals *o) {
   }
   for (int k = 0; k < t->nlinks; k++) {
     const ct__link *L = &t->l[k];
-    if (L->closed_user || L->closed_flood) o->closed_km += L->length / 1000.0;
-    if (L->closed_flood) o->flooded_km += L->length / 1000.0;
+    double km = L->length / 1000.0 * (L->twin ? 0.5 : 1.0);
+    if (L->closed_user || L->closed_flood) o->closed_km += km;
+    if (L->depth_max > CT_TRAFFIC_FLOODED_M) o->flooded_km += km;
   }
 }

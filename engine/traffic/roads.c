@@ -85,6 +85,17 @@ static double parse_num(const char *s) {
   return v;
 }
 
+/* A bridge flag: OSM's bridge=yes|viaduct|... (anything but no), or a
+ * column's 1/yes/true. */
+static int parse_bridge(const char *s) {
+  if (!s || !*s) return 0;
+  char *end;
+  double v = strtod(s, &end);
+  if (end != s && *end == 0) return v != 0;
+  return strcasecmp(s, "no") && strcasecmp(s, "false") && strcasecmp(s, "n") &&
+         strcasecmp(s, "f");
+}
+
 /* 1 forward only, -1 backward only, 0 both ways */
 static int parse_oneway(const char *s) {
   if (!s || !*s) return 0;
@@ -134,9 +145,16 @@ static vtx *vh_get(vhash *h, double x, double y) {
 
 typedef struct {
   int f, part; /* feature and part */
-  int cls, oneway;
+  int cls, oneway, bridge;
   double lfwd, lback, speed;
 } line;
+
+/* What a link keeps of the line it was cut from. */
+static void mark(ct__link *L, const line *ln) {
+  L->rclass = ln->cls;
+  L->feature = ln->f;
+  L->bridge = (unsigned char)ln->bridge;
+}
 
 static int find_root(int *par, int a) {
   while (par[a] != a) a = par[a] = par[par[a]];
@@ -170,15 +188,16 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
                            ct_error *err) {
   const char *lname = v->name ? v->name : "roads";
   const char *lpath = v->path ? v->path : "?";
-  ct_road_columns osm = {"highway", NULL, NULL, NULL, "name", "osm_id"};
+  ct_road_columns osm = {"highway", NULL, NULL, NULL, "name", "osm_id", NULL};
   int is_osm = cols == NULL;
   const ct_road_columns *c = cols ? cols : &osm;
   struct {
     const char *what, *col;
-  } need[6] = {{"column.class", c->cls},   {"column.lanes", c->lanes},
+  } need[7] = {{"column.class", c->cls},   {"column.lanes", c->lanes},
                {"column.speed", c->speed}, {"column.oneway", c->oneway},
-               {"column.name", c->name},   {"column.id", c->id}};
-  for (int k = 0; k < 6; k++) {
+               {"column.name", c->name},   {"column.id", c->id},
+               {"column.bridge", c->bridge}};
+  for (int k = 0; k < 7; k++) {
     if (!need[k].col) continue;
     if (ct_vector_field(v, need[k].col) < 0) {
       if (is_osm && k != 0) continue; /* name/osm_id optional */
@@ -205,8 +224,9 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
     const char *tags = has_tags ? ct_feature_attr(v, ft, "other_tags") : NULL;
     char buf[64];
     double lanes = 0, speed = 0, lf = 0, lb = 0;
-    int oneway = classes[cls].oneway;
+    int oneway = classes[cls].oneway, bridge = 0;
     if (is_osm) {
+      if (osm_tag(tags, "bridge", buf, sizeof buf)) bridge = parse_bridge(buf);
       if (osm_tag(tags, "lanes", buf, sizeof buf)) lanes = parse_num(buf);
       if (osm_tag(tags, "lanes:forward", buf, sizeof buf)) lf = parse_num(buf);
       if (osm_tag(tags, "lanes:backward", buf, sizeof buf)) lb = parse_num(buf);
@@ -222,6 +242,7 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
       if (c->lanes) lanes = parse_num(ct_feature_attr(v, ft, c->lanes));
       if (c->speed) speed = parse_speed(ct_feature_attr(v, ft, c->speed));
       if (c->oneway) oneway = parse_oneway(ct_feature_attr(v, ft, c->oneway));
+      if (c->bridge) bridge = parse_bridge(ct_feature_attr(v, ft, c->bridge));
     }
     if (!(speed > 0)) speed = classes[cls].speed;
     double per = classes[cls].lanes;
@@ -243,6 +264,7 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
       ln->part = p;
       ln->cls = cls;
       ln->oneway = oneway;
+      ln->bridge = bridge;
       ln->speed = speed;
       ln->lfwd = lf > 0 ? lf : per;
       ln->lback = lb > 0 ? lb : per;
@@ -385,7 +407,7 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
           if (ln->oneway >= 0) {
             int l = ct_traffic_add_link(t, nstart, nd, len, ln->lfwd, ln->speed,
                                         nm, id, np, buf, err);
-            if (l < 0) rc = l; else t->l[l].rclass = ln->cls;
+            if (l < 0) rc = l; else mark(&t->l[l], ln);
           }
           if (ln->oneway <= 0 && !rc) {
             for (int z = 0; z < np; z++) {
@@ -394,7 +416,7 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
             }
             int l = ct_traffic_add_link(t, nd, nstart, len, ln->lback, ln->speed,
                                         nm, id, np, rev, err);
-            if (l < 0) rc = l; else t->l[l].rclass = ln->cls;
+            if (l < 0) rc = l; else mark(&t->l[l], ln);
           }
         }
         start = q;

@@ -38,6 +38,10 @@ typedef struct ct__link {
   int geo0, ngeo;     /* geometry points in t->geo */
   double geolen;
   unsigned char closed_user, closed_flood, closed_moto;
+  unsigned char bridge; /* floods pass under it */
+  unsigned char twin;   /* the other direction of a two-way road exists */
+  float depth_max;      /* deepest water on it now [m] */
+  int feature;          /* road layer feature, -1 none */
   int island;
   int outpos;         /* index among its from-node's outgoing links */
   ct__ring q[CT__NC];

@@ -13,12 +13,14 @@
  *     --fields A,B,...      fields to write as COGs (default: every
  *                           time-varying one and the static run results)
  *     --no-steps            only the run maxima, not every time step
- *     --with-layers         also the static input layers (layer.dem ...)
+ *     --with-layers         also the static input layers (layer.dem ...),
+ *                           with or without --fields
  *     --flood-depth M       flooded-road depth threshold [m] (0.1)
  *     --closure-depth M     road-closure depth threshold [m] (0.3)
  *     --air-field NAME      field for the exceedance areas (air.pm25)
  *     --air-threshold V     exceedance threshold [field units] (15 ug m-3)
- *     --roads NAME          line layer of the run holding the roads (roads)
+ *     --roads NAME          line layer of the run holding the roads (roads
+ *                           if the run has it; a name given must exist)
  *     --block-size N        COG tile size, a multiple of 16 (512)
  *     --overwrite           allow a non-empty DIR (same-named files are
  *                           replaced; other files are left and NOT listed)
@@ -43,9 +45,11 @@
  * tiles of blocksize, AVERAGE overviews, the grid's CRS; band unit and
  * description set. GeoJSON: RFC 7946 (WGS 84 lon/lat, 7 decimals, bbox).
  *   roads_*: LineString per run of consecutive flooded cells along a road
- *     line; properties road (index of the line in the run's road layer),
- *     depth_max_m, depth_mean_m (length-weighted), length_m, closed
- *     (depth_max_m >= closure depth).
+ *     line; properties road (index of the feature in the run's road layer),
+ *     id and name (the source's, when traffic ran on that layer; else
+ *     null), depth_max_m, depth_mean_m (length-weighted), length_m, closed
+ *     (depth_max_m >= closure depth). Bridges (the traffic model's, from
+ *     the layer's bridge column or OSM tag) are left out.
  *   air_exceedance: Polygon per 4-connected region above the threshold;
  *     properties region, area_m2, max and mean (area-weighted) of the run
  *     maximum, threshold.
@@ -89,7 +93,9 @@ typedef struct ct_export_opts {
   const char *air_field;   /* (air.pm25) */
   double air_threshold;    /* in the air field's units (15 ug m-3: the WHO
                               2021 24-hour PM2.5 guideline level) */
-  const char *roads;       /* line layer name in the run file (roads) */
+  const char *roads;       /* line layer name in the run file; NULL: roads,
+                              when the run has it (a name given must be
+                              there) */
   int blocksize;           /* COG tile size, multiple of 16 (512) */
   int overwrite;           /* allow a non-empty output folder (0) */
   /* Called after each file; a non-zero return stops the export with

@@ -113,6 +113,13 @@ int ct_reader_range(ct_reader *r, int k, float *vmin, float *vmax,
 /* Line geometry written by ct_snapshot_write_lines (malloc'd arrays). */
 int ct_reader_lines(ct_reader *r, const char *name, int *npts, double **xy,
                     int *nparts, int **part, ct_error *err);
+/* The layer feature each part of line layer `name` came from (malloc'd,
+ * nparts of them), as ct_reader_lines orders the parts. */
+int ct_reader_line_features(ct_reader *r, const char *name, int **feature,
+                            int *nparts, ct_error *err);
+/* The names of the run's line layers, ", "-separated (malloc'd; "" when
+ * none), or NULL when out of memory. */
+char *ct_reader_line_layers(ct_reader *r);
 /* A global text attribute (malloc'd) or NULL. */
 char *ct_reader_attr(const ct_reader *r, const char *name);
 

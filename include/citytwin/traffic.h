@@ -53,8 +53,11 @@ void ct_traffic_params_default(ct_traffic_params *p);
 /* Attribute columns of a generic line layer; NULL members are absent.
  * Passing NULL columns to ct_traffic_build_roads reads OpenStreetMap
  * (highway, name, osm_id, other_tags). */
+/* Columns of a road layer; NULL: not there. bridge: a flag (yes/1/true or
+ * any OSM bridge=* value but no) for roads above the water, which floods
+ * neither slow nor close. */
 typedef struct ct_road_columns {
-  const char *cls, *lanes, *speed, *oneway, *name, *id;
+  const char *cls, *lanes, *speed, *oneway, *name, *id, *bridge;
 } ct_road_columns;
 
 typedef struct ct_traffic ct_traffic;
@@ -93,6 +96,8 @@ typedef struct ct_link_info {
   int ncells, npts;
   const double *xy;                /* geometry, npts points */
   int signal_phase;                /* -1: not signalised */
+  int feature;                     /* road layer feature, -1 if none */
+  int bridge;                      /* above the water: floods pass under */
 } ct_link_info;
 int ct_traffic_link_info(const ct_traffic *t, int link, ct_link_info *out);
 void ct_traffic_node_xy(const ct_traffic *t, int node, double *x, double *y);
@@ -179,6 +184,10 @@ int ct_traffic_fill(ct_traffic *t, int link, double x0, double x1,
 int ct_traffic_map_grid(ct_traffic *t, const ct_grid *g, ct_error *err);
 /* Water depth [m] on the grid (NULL: dry). Updates speeds and closures. */
 void ct_traffic_set_depth(ct_traffic *t, const float *depth);
+/* Marks a link as a bridge (on != 0): the grid's water passes under it, so
+ * it is never slowed nor closed by flood (roads from a layer get it from
+ * its bridge column or OSM tag). Takes effect at the next set_depth. */
+int ct_traffic_set_bridge(ct_traffic *t, int link, int on);
 /* Rasterise: density [veh km-1], speed ratio [1] (NaN without roads), NOx
  * and PM2.5 [g s-1 per cell] averaged since the previous call. Any may be
  * NULL. */
@@ -209,13 +218,19 @@ int ct_traffic_link_state(const ct_traffic *t, int link, ct_link_state *s);
 /* Density of one cell [veh km-1, all lanes]; cell 0 is upstream. */
 double ct_traffic_cell_density(const ct_traffic *t, int link, int cell);
 
+/* Water on a road that counts it as flooded in the totals [m]: the
+ * flooded-road depth of the IOC export (citytwin export --flood-depth). */
+#define CT_TRAFFIC_FLOODED_M 0.1
+
 typedef struct ct_traffic_totals {
   double entered, completed, stranded, in_network, waiting; /* [veh] */
   double vkt, vht, delay_h;      /* [veh km], [veh h], [veh h] */
   double trip_time_sum;          /* [veh s] over completed trips */
   double nox_g, pm25_g;          /* emitted so far [g] */
   double nox_class_g[CT_VEH_NCLASS], pm25_class_g[CT_VEH_NCLASS];
-  double closed_km, flooded_km;  /* road length closed now [km] */
+  /* road length now [km], a two-way road's length once: closed (by the
+   * user or by flood), and under more than CT_TRAFFIC_FLOODED_M of water */
+  double closed_km, flooded_km;
   /* exact bookkeeping in 2^-20 vehicles:
    * in_network_u + completed_u + stranded_u - entered_u == 0 always */
   long long entered_u, completed_u, stranded_u, in_network_u;

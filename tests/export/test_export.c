@@ -101,7 +101,9 @@ static int manifest_files(const char *json, char out[][512], int max) {
   return n;
 }
 
-static int make_run(const char *path, ct_error *err) {
+/* keys: also the traffic model's link table over the roads layer, with
+ * road 0 as "R0" "Le Loi" and road 2 a bridge. */
+static int make_run(const char *path, int keys, ct_error *err) {
   ct_grid g;
   int rc = ct_grid_init(&g, "EPSG:32648", X0, Y1 - NY * DX, X0 + NX * DX, Y1,
                         DX, err);
@@ -154,6 +156,16 @@ static int make_run(const char *path, ct_error *err) {
   char vname[] = "roads", vpath[] = "roads.geojson";
   ct_vector v = {.name = vname, .path = vpath, .nfeat = 3, .feat = f};
   if (!rc) rc = ct_snapshot_write_lines(s, "roads", &v, err);
+  if (!rc && keys)
+    rc = ct_snapshot_set_attr(
+        s, "traffic_links",
+        "link,id,name,from_junction,to_junction,length_m,lanes,"
+        "free_speed_kmh,feature,bridge\n"
+        "0,\"R0\",\"Le Loi\",0,1,400.0,2,40,0,0\n"
+        "1,\"R0\",\"Le Loi\",1,0,400.0,2,40,0,0\n"
+        "2,\"R2\",\"Cau Mong\",2,3,200.0,2,40,2,1\n",
+        err);
+  if (!rc && keys) rc = ct_snapshot_set_attr(s, "traffic_roads", "roads", err);
 
   for (int t = 0; t < NT && !rc; t++) {
     for (int j = 0; j < NY; j++)
@@ -352,13 +364,14 @@ int main(void) {
   mkdir(base, 0777);
   snprintf(run, sizeof run, "%s/run.nc", base);
   snprintf(out, sizeof out, "%s/ioc", base);
-  CHECK_OK(make_run(run, &err), &err);
+  CHECK_OK(make_run(run, 0, &err), &err);
 
   ct_export_opts o;
   ct_export_opts_default(&o);
   o.blocksize = 16; /* small tiles so that 40x30 gets overviews */
   o.progress = count_progress;
   ct_export_result res;
+  int rc0;
   CHECK_OK(ct_export_run(run, out, &o, &res, &err), &err);
 
   /* 3 steps + max of two fields, and flood.max_depth (layer.dem is an
@@ -535,7 +548,80 @@ int main(void) {
     free(man);
   }
 
+  /* --- --with-layers with --fields: the input layers come too (they were
+   * dropped whenever a field list was given). --- */
+  char out4[700];
+  snprintf(out4, sizeof out4, "%s/fields_layers", base);
+  ct_export_opts_default(&o);
+  o.fields = only;
+  o.nfields = 1;
+  o.steps = 0;
+  o.layers = 1;
+  CHECK_OK(ct_export_run(run, out4, &o, &res, &err), &err);
+  CHECK(res.ncog == 2); /* flood.depth_max, layer.dem */
+  snprintf(path, sizeof path, "%s/layer.dem/layer.dem.tif", out4);
+  CHECK(access(path, F_OK) == 0);
+  snprintf(path, sizeof path, "%s/flood.max_depth", out4);
+  CHECK(access(path, F_OK) != 0); /* not picked by --fields */
+
+  /* --- the flooded-road depth is "at or above", as documented: with the
+   * threshold exactly the 0.2 m of the second step, both roads through the
+   * pond are in that step's file. --- */
+  char out5[700];
+  snprintf(out5, sizeof out5, "%s/at_threshold", base);
+  ct_export_opts_default(&o);
+  o.fields = only;
+  o.nfields = 1;
+  o.flood_depth = (double)pond[1];
+  CHECK_OK(ct_export_run(run, out5, &o, &res, &err), &err);
+  snprintf(path, sizeof path, "%s/roads_flooded/roads_flooded_%s.geojson",
+           out5, tags[1]);
+  check_roads(path, 2, pond[1], 0);
+
+  /* --- a run with traffic: road features carry the source id and name of
+   * the link table, and road 2, a bridge over the pond, is left out --- */
+  char run7[700], out7[700];
+  snprintf(run7, sizeof run7, "%s/run_traffic.nc", base);
+  snprintf(out7, sizeof out7, "%s/with_keys", base);
+  CHECK_OK(make_run(run7, 1, &err), &err);
+  ct_export_opts_default(&o);
+  o.fields = only;
+  o.nfields = 1;
+  CHECK_OK(ct_export_run(run7, out7, &o, &res, &err), &err);
+  CHECK(res.nflooded == 1);
+  snprintf(path, sizeof path, "%s/roads_flooded.geojson", out7);
+  check_roads(path, 1, pond_max, 1);
+  {
+    GDALDatasetH kds;
+    OGRLayerH kl = open_geojson(path, &kds);
+    OGRFeatureH f = kl ? OGR_L_GetNextFeature(kl) : NULL;
+    CHECK(f != NULL);
+    if (f) {
+      CHECK(OGR_F_GetFieldAsInteger(f, OGR_F_GetFieldIndex(f, "road")) == 0);
+      CHECK(!strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "id")), "R0"));
+      CHECK(!strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "name")),
+                    "Le Loi"));
+      OGR_F_Destroy(f);
+    }
+    if (kl) GDALClose(kds);
+  }
+
   /* --- bad input --- */
+  /* A road layer named but not in the run: an error naming the ones it
+   * holds (it used to give empty road files and success), nothing left. */
+  ct_export_opts_default(&o);
+  o.roads = "rods";
+  char out6[700];
+  snprintf(out6, sizeof out6, "%s/bad_roads", base);
+  rc0 = ct_export_run(run, out6, &o, NULL, &err);
+  CHECK(rc0 == CT_EINVAL && strstr(err.msg, "'rods'") &&
+        strstr(err.msg, "line layers: roads"));
+  CHECK(access(out6, F_OK) != 0);
+  /* The same name as the default, given by the caller: found as before. */
+  char roads_name[] = "roads";
+  o.roads = roads_name;
+  CHECK_OK(ct_export_run(run, out6, &o, &res, &err), &err);
+  CHECK(res.nflooded == 2);
   /* The same folder again: not empty. */
   int rc = ct_export_run(run, out, NULL, NULL, &err);
   CHECK(rc == CT_EINVAL && strstr(err.msg, "not empty"));

@@ -2,7 +2,9 @@
  * traffic round the other way; a road under 300 mm of water closes
  * (Pregnolato et al. 2017), for motorbikes already at 250 mm, slows down
  * under shallower water by the paper's curve, and reopens when the water
- * goes; emissions rasterised onto the grid keep their total. */
+ * goes; the totals count its length as flooded above 0.1 m and as closed
+ * when it closes; a bridge over the same water stays open; emissions
+ * rasterised onto the grid keep their total. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +92,13 @@ static void test_flood(void) {
     ct_traffic_set_depth(t, depth);
     ct_link_state s;
     ct_traffic_link_state(t, direct, &s);
+    ct_traffic_totals tot;
+    ct_traffic_get_totals(t, &tot);
+    /* the 1 km one-way road: flooded while the water is over 0.1 m (0.10f
+     * is a little more), closed by flood at 0.35 m (motorbike closures do
+     * not count); exact sums of the link lengths */
+    CHECK_NEAR(tot.flooded_km, mm < 3 ? 1.0 : 0.0, 1e-12);
+    CHECK_NEAR(tot.closed_km, mm == 2 ? 1.0 : 0.0, 1e-12);
     if (mm == 0) {
       /* 100 mm: v = 0.0009*100^2 - 0.5529*100 + 86.9448 = 40.65 km/h on
        * the wet 200 m, 50 km/h elsewhere; CTM cells are 13.9 m so the wet
@@ -103,12 +112,25 @@ static void test_flood(void) {
       CHECK(s.closed == 3); /* 270 mm: closed to motorbikes only */
     } else if (mm == 2) {
       CHECK(s.closed == 2); /* 350 mm >= 300 mm: closed */
-      ct_traffic_totals tt;
-      ct_traffic_get_totals(t, &tt);
-      CHECK_NEAR(tt.flooded_km, 1.0, 1e-9);
       int route[8];
       double x;
       CHECK(ct_traffic_route(t, a, b, route, 8, &x) == 2); /* detour */
+      /* the same road as a bridge over that water: open, at full speed,
+       * neither flooded nor closed in the totals */
+      CHECK_OK(ct_traffic_set_bridge(t, direct, 1), &err);
+      ct_traffic_set_depth(t, depth);
+      ct_traffic_link_state(t, direct, &s);
+      ct_traffic_get_totals(t, &tot);
+      CHECK(s.closed == 0);
+      CHECK_NEAR(s.travel_time, 1000 / (50 / 3.6), 1e-6);
+      CHECK_NEAR(tot.flooded_km + tot.closed_km, 0.0, 0);
+      CHECK(ct_traffic_route(t, a, b, route, 8, &x) == 1 && route[0] == direct);
+      ct_link_info li;
+      ct_traffic_link_info(t, direct, &li);
+      CHECK(li.bridge == 1 && li.feature == -1);
+      CHECK_OK(ct_traffic_set_bridge(t, direct, 0), &err);
+      CHECK(ct_traffic_set_bridge(t, 99, 1) == CT_ERANGE);
+      ct_traffic_set_depth(t, depth);
     } else {
       CHECK(s.closed == 0); /* the water is gone: open again */
       int route[8];

@@ -24,7 +24,8 @@ static void put(const char *name, const char *text) {
   fclose(f);
 }
 
-/* 4 x 4 streets 300 m apart (UTM 48N): h0..h3 west-east, v0..v3 south-north */
+/* 4 x 4 streets 300 m apart (UTM 48N): h0..h3 west-east, v0..v3 south-north
+ * (features 0..7); Avenue 1 (v1) is flagged as a bridge */
 static void write_roads(void) {
   char buf[8192];
   size_t n = 0;
@@ -36,10 +37,11 @@ static void write_roads(void) {
     int h = k < 4, q = k % 4;
     n += (size_t)snprintf(buf + n, sizeof buf - n,
                           "%s{\"type\":\"Feature\",\"properties\":{\"id\":\"%c%d\","
-                          "\"name\":\"%s %d\",\"kind\":\"%s\",\"nlanes\":2},"
+                          "\"name\":\"%s %d\",\"kind\":\"%s\",\"nlanes\":2,"
+                          "\"bridge\":\"%s\"},"
                           "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[",
                           k ? "," : "", h ? 'h' : 'v', q, h ? "Street" : "Avenue", q,
-                          h ? "residential" : "secondary");
+                          h ? "residential" : "secondary", k == 5 ? "yes" : "no");
     for (int i = 0; i < 4; i++)
       n += (size_t)snprintf(buf + n, sizeof buf - n, "%s[%d,%d]", i ? "," : "",
                             680000 + (h ? i : q) * 300, 1190000 + (h ? q : i) * 300);
@@ -150,7 +152,8 @@ int main(void) {
   char sec[2048];
 
   /* a good run: 500 trips corner to corner, a closure from 00:10 to 00:40 */
-  snprintf(sec, sizeof sec, "%sdemand = od.csv\nclose.x = Street 1 00:10 00:40\n", cols);
+  snprintf(sec, sizeof sec, "%sdemand = od.csv\nclose.x = Street 1 00:10 00:40\n"
+           "column.bridge = bridge\n", cols);
   CHECK_OK(run("good", sec, 0, &res, &err), &err);
   /* the key to the links table: one CSV row per link, with source ids */
   {
@@ -160,7 +163,17 @@ int main(void) {
     int rows = 0;
     for (const char *c = key; c && *c; c++) rows += *c == '\n';
     CHECK(key && rows == (int)json_num(res.summary, "links") + 1);
-    CHECK(key && strstr(key, ",h1,\"Street 1\","));
+    CHECK(key && strstr(key, ",\"h1\",\"Street 1\","));
+    /* each link's feature of the roads layer and bridge flag (the last two
+     * columns): Avenue 1 is feature 5 and a bridge, Street 1 feature 1 */
+    const char *v1 = key ? strstr(key, ",\"v1\",\"Avenue 1\",") : NULL;
+    const char *h1 = key ? strstr(key, ",\"h1\",\"Street 1\",") : NULL;
+    CHECK(key && strstr(key, ",free_speed_kmh,feature,bridge\n"));
+    CHECK(v1 && strstr(v1, ",5,1\n") == strchr(v1, '\n') - 4);
+    CHECK(h1 && strstr(h1, ",1,0\n") == strchr(h1, '\n') - 4);
+    char *of = rd ? ct_reader_attr(rd, "traffic_roads") : NULL;
+    CHECK(of && !strcmp(of, "roads"));
+    free(of);
     free(key);
     if (rd) ct_reader_close(rd);
   }
@@ -175,8 +188,9 @@ int main(void) {
   CHECK_NEAR(vkt, 900.0, 1e-3);
   CHECK_NEAR(done, 500.0, 1e-3);
   CHECK(bal == 0);
-  /* Street 1: 900 m, both directions */
-  CHECK_NEAR(closed, 1.8, 1e-9);
+  /* Street 1: 900 m, both directions closed; a two-way road's length
+   * counts once */
+  CHECK_NEAR(closed, 0.9, 1e-9);
 
   /* a signal plan from the scenario, no default signals, more lanes and a
    * lower speed on two streets: still 500 x 1.8 km */
@@ -189,11 +203,11 @@ int main(void) {
   CHECK_NEAR(json_num(res.summary, "trips_completed"), 500.0, 1e-3);
 
   /* a closure by polygon layer around the junction (300, 300) m: its four
-   * streets (4 x 300 m, both ways) close; shortest paths round it are still
-   * 1.8 km (1e-3: integer units) */
+   * streets (4 x 300 m of two-way road) close; shortest paths round it are
+   * still 1.8 km (1e-3: integer units) */
   snprintf(sec, sizeof sec, "%sdemand = od.csv\nclose.z = block\n", cols);
   CHECK_OK(run("polyclose", sec, 0, &res, &err), &err);
-  CHECK_NEAR(json_num(res.summary, "closed_road_km"), 2.4, 1e-9);
+  CHECK_NEAR(json_num(res.summary, "closed_road_km"), 1.2, 1e-9);
   CHECK_NEAR(json_num(res.summary, "trips_completed"), 500.0, 1e-3);
   CHECK_NEAR(json_num(res.summary, "vehicle_km"), 900.0, 1e-3);
 
