@@ -214,14 +214,8 @@ static void on_key(app *a, const SDL_KeyboardEvent *k) {
     case SDLK_KP_0: ct__view_reset(v); break;
     case SDLK_f:
     case SDLK_TAB: v->picker = 1; v->picker_sel = v->var; break;
-    case SDLK_c:
-      v->cmap = (ct__view_cmap(v) + 1) % CT__NCMAPS;
-      ct__view_status(v, "colour map %s", ct__cmap_name(v->cmap));
-      break;
-    case SDLK_g:
-      v->log = !v->log;
-      ct__view_status(v, "%s scale", v->log ? "log" : "linear");
-      break;
+    case SDLK_c: ct__view_next_cmap(v); break;
+    case SDLK_g: ct__view_toggle_log(v); break;
     case SDLK_r:
       if (shift) open_input(a, 'r', 'R');
       else v->range_mode = v->range_mode == CT__RANGE_RUN ? CT__RANGE_FRAME : CT__RANGE_RUN;
@@ -235,6 +229,8 @@ static void on_key(app *a, const SDL_KeyboardEvent *k) {
         ct__view_status(v, "compare needs a second run: citytwin-view A.nc B.nc");
       } else {
         v->compare = v->compare == CT__CMP_DIFF ? CT__CMP_SIDE : CT__CMP_DIFF;
+        if (v->compare == CT__CMP_DIFF && v->log)
+          ct__view_status(v, "difference: linear scale (log returns side by side)");
         v->img_key[0][0] = v->img_key[1][0] = '\0';
         v->view_ok = 0;
       }

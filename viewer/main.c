@@ -21,14 +21,16 @@ static void usage(FILE *f) {
 "  --frames DIR        draw every snapshot to DIR/frame_NNNN.png and exit\n"
 "  --mp4 OUT.mp4       encode every snapshot with ffmpeg and exit\n"
 "  --field NAME        field to show (default: the first time-varying one)\n"
-"  --time T            HH:MM[:SS] from the start, a duration (90min), an ISO\n"
-"                      8601 time, or #N for the N-th snapshot (default #1)\n"
+"  --time T            HH:MM[:SS] clock time as in the title bar (the run's\n"
+"                      local time), +HH:MM[:SS] or a duration (90min) from\n"
+"                      the start, an ISO 8601 time, or #N for the N-th\n"
+"                      snapshot (default #1); outside the run is an error\n"
 "  --size WxH          picture / window size (default 1280x800)\n"
 "  --diff OTHER.nc     show A - B with the diverging colour map\n"
-"  --cmap NAME         viridis, cividis, magma or diverging\n"
+"  --cmap NAME         viridis, cividis, magma or diverging (--diff: diverging)\n"
 "  --range MIN,MAX     fixed colour range\n"
 "  --range-mode M      run (same colours in every frame, default) or frame\n"
-"  --log               logarithmic colour scale\n"
+"  --log               logarithmic colour scale (not with --diff)\n"
 "  --threshold X       values below X show the base map\n"
 "  --opacity X         field opacity 0..1 (default 1)\n"
 "  --pin I,J           pin cell column I, row J and plot its time series\n"
@@ -60,7 +62,8 @@ static int parse_pair(const char *s, double *a, double *b) {
   return ct_parse_double(buf, a) || ct_parse_double(sep + 1, b) ? -1 : 0;
 }
 
-static int parse_time(ct__view *v, const char *s) {
+/* 0 ok; -1 not a time (usage message); CT_ERANGE with err set. */
+static int parse_time(ct__view *v, const char *s, ct_error *err) {
   if (s[0] == '#') {
     char *end;
     long k = strtol(s + 1, &end, 10);
@@ -69,16 +72,14 @@ static int parse_time(ct__view *v, const char *s) {
     return 0;
   }
   double t;
-  if (ct_parse_clock(s, &t) == CT_OK) {
-    ct__view_set_time(v, t);
-    return 0;
-  }
+  /* HH:MM is what the title bar shows, a clock time; "+" marks an offset */
+  if (s[0] != '+' && strchr(s, ':') && ct_parse_clock(s, &t) == CT_OK)
+    return ct__view_set_clock(v, t, err);
+  if (ct_parse_clock(s + (s[0] == '+'), &t) == CT_OK) return ct__view_set_time(v, t, err);
   double u;
   int off;
-  if (ct_parse_iso8601(s, &u, &off) == CT_OK) {
-    ct__view_set_time(v, u - ct_reader_start_unix(v->run[0].r));
-    return 0;
-  }
+  if (ct_parse_iso8601(s, &u, &off) == CT_OK)
+    return ct__view_set_time(v, u - ct_reader_start_unix(v->run[0].r), err);
   return -1;
 }
 
@@ -160,15 +161,30 @@ int main(int argc, char **argv) {
     status = 2;
     goto out;
   }
-  if (time_s && parse_time(&v, time_s)) {
-    fprintf(stderr, "citytwin-view: --time %s: expected HH:MM[:SS], a duration, "
-            "ISO 8601 or #N (1..%d)\n", time_s, ct_reader_ntimes(v.run[0].r));
+  if (diff && logscale) { /* a difference has both signs */
+    fprintf(stderr, "citytwin-view: --log cannot show a difference (--diff): "
+            "A - B has both signs; drop --log, or compare side by side\n");
+    status = 2;
+    goto out;
+  }
+  if (time_s && (rc = parse_time(&v, time_s, &err)) != 0) {
+    if (rc == -1)
+      fprintf(stderr, "citytwin-view: --time %s: expected HH:MM[:SS], +HH:MM[:SS], a "
+              "duration, ISO 8601 or #N (1..%d)\n", time_s, ct_reader_ntimes(v.run[0].r));
+    else
+      fprintf(stderr, "citytwin-view: --time %s: %s\n", time_s, err.msg);
     status = 2;
     goto out;
   }
   if (cmap && (v.cmap = ct__cmap_find(cmap)) < 0) {
     fprintf(stderr, "citytwin-view: --cmap %s: expected viridis, cividis, magma "
             "or diverging\n", cmap);
+    status = 2;
+    goto out;
+  }
+  if (cmap && diff && v.cmap != CT__CMAP_DIVERGING) {
+    fprintf(stderr, "citytwin-view: --cmap %s: a difference (--diff) needs the "
+            "diverging map\n", cmap);
     status = 2;
     goto out;
   }
@@ -223,6 +239,7 @@ int main(int argc, char **argv) {
     ct__view_render(&v, dummy, 64, 64); /* lays out, so reset knows the map size */
     ct__view_reset(&v);
     v.zoom = z;
+    v.user_moved = 1; /* a window resize keeps it */
     if (v.pin) {
       v.cx = v.pin_i + 0.5;
       v.cy = v.pin_j + 0.5;
@@ -247,6 +264,7 @@ int main(int argc, char **argv) {
         v.view_ok = 0;
       }
       ct__view_render(&v, px, ao.w, ao.h);
+      if (v.note[0]) fprintf(stderr, "citytwin-view: warning: %s\n", v.note);
       rc = ct__png_write(render, px, ao.w, ao.h, &err);
       free(px);
       if (rc != CT_OK) {
@@ -263,14 +281,16 @@ int main(int argc, char **argv) {
     if (!zoom) v.view_ok = 0;
     if (frames && (rc = ct__view_export_frames(&v, frames, ao.w, ao.h, &err)) < 0) {
       fprintf(stderr, "citytwin-view: %s\n", err.msg);
-      status = 1;
+      status = rc == CT_EFORMAT ? 2 : 1;
       goto out;
     }
     if (mp4 && (rc = ct__view_export_mp4(&v, mp4, ao.w, ao.h, &err)) < 0) {
       fprintf(stderr, "citytwin-view: %s\n", err.msg);
-      status = rc == CT_ENOENT ? 2 : 1;
+      status = rc == CT_ENOENT || rc == CT_EFORMAT ? 2 : 1;
       goto out;
     }
+    /* the last frame's warning (differing times show there if anywhere) */
+    if (!render && v.note[0]) fprintf(stderr, "citytwin-view: warning: %s\n", v.note);
   } else {
     status = ct__app_run(&v, &ao);
   }

@@ -36,18 +36,6 @@ static void fmt_num(double x, char *buf, size_t n) {
     snprintf(buf, n, "%.4g", x);
 }
 
-/* "+HH:MM:SS" (or "+Nd HH:MM") from the start. */
-static void fmt_offset(double s, char *buf, size_t n) {
-  long t = lround(s);
-  const char *sign = t < 0 ? "-" : "+";
-  if (t < 0) t = -t;
-  long d = t / 86400, h = (t / 3600) % 24, m = (t / 60) % 60, sec = t % 60;
-  if (d > 0)
-    snprintf(buf, n, "%s%ldd %02ld:%02ld", sign, d, h, m);
-  else
-    snprintf(buf, n, "%s%02ld:%02ld:%02ld", sign, h, m, sec);
-}
-
 /* Truncates s with "..." to fit max_px at scale. */
 static void fit_text(const char *s, int max_px, int scale, char *out, size_t n) {
   int maxc = max_px / (CT__GLYPH_W * scale);
@@ -99,6 +87,7 @@ void ct__view_reset(ct__view *v) {
   v->cx = g->nx * 0.5;
   v->cy = g->ny * 0.5;
   v->view_ok = 1;
+  v->user_moved = 0;
 }
 
 int ct__view_cell_px(const ct__view *v, int p, int i, int j, int *x, int *y) {
@@ -129,6 +118,7 @@ void ct__view_zoom_at(ct__view *v, double factor, int x, int y) {
   ct__rect m = v->map[0];
   for (int p = 0; p < v->npanes; p++)
     if (ct__in_rect(v->map[p], x, y)) m = v->map[p];
+  v->user_moved = 1;
   double nz = v->zoom * factor;
   /* between a quarter pixel and 256 pixels per cell */
   if (nz < 0.25 / 4.0) nz = 0.25 / 4.0;
@@ -141,6 +131,7 @@ void ct__view_zoom_at(ct__view *v, double factor, int x, int y) {
 }
 
 void ct__view_pan(ct__view *v, double dxpix, double dypix) {
+  v->user_moved = 1;
   v->cx -= dxpix / v->zoom;
   v->cy -= dypix / v->zoom;
 }
@@ -269,18 +260,36 @@ static void draw_pane(ct__view *v, ct__canvas *c, int p) {
     ct__frame(c, (ct__rect){sx - 3, sy - 3, 7, 7}, pc);
   }
   /* pane tag in compare modes */
+  int ty = m.y + 6;
   if (v->compare != CT__CMP_NONE) {
-    char tag[300], fit[300];
+    /* saved pictures must say what was subtracted, and B's own time */
+    char tag[2][600], fit[600], bt[128];
+    const char *pa = v->run[0].path, *sa = strrchr(pa, '/');
+    const char *pb = v->run[1].path, *sb = strrchr(pb, '/');
+    ct__view_time_label(v, 1, bt, sizeof bt);
     if (v->compare == CT__CMP_DIFF)
-      snprintf(tag, sizeof tag, "A - B");
-    else {
-      const char *pth = v->run[p].path, *sl = strrchr(pth, '/');
-      snprintf(tag, sizeof tag, "%s: %s", p == 0 ? "A" : "B", sl ? sl + 1 : pth);
+      snprintf(tag[0], sizeof tag[0], "A - B: %s - %s", sa ? sa + 1 : pa, sb ? sb + 1 : pb);
+    else
+      snprintf(tag[0], sizeof tag[0], "%s: %s", p == 0 ? "A" : "B",
+               p == 0 ? (sa ? sa + 1 : pa) : (sb ? sb + 1 : pb));
+    snprintf(tag[1], sizeof tag[1], "B at %s", bt);
+    int nl = p == 1 || v->compare == CT__CMP_DIFF ? 2 : 1;
+    if (ct__view_static(v)) nl = 1;
+    for (int k = 0; k < nl; k++) {
+      fit_text(tag[k], m.w - 16, 1, fit, sizeof fit);
+      int tw = ct__text_width(fit, 1);
+      ct__fill_alpha(c, (ct__rect){m.x + 6, ty, tw + 10, 16}, COL_BG, 200);
+      ct__text(c, m.x + 11, ty + 3, fit, COL_TEXT, 1);
+      ty += 16;
     }
-    fit_text(tag, m.w - 16, 1, fit, sizeof fit);
+  }
+  /* warnings (differing times, an unreadable range) in the first pane */
+  if (p == 0 && v->note[0]) {
+    char fit[400];
+    fit_text(v->note, m.w - 16, 1, fit, sizeof fit);
     int tw = ct__text_width(fit, 1);
-    ct__fill_alpha(c, (ct__rect){m.x + 6, m.y + 6, tw + 10, 16}, COL_BG, 200);
-    ct__text(c, m.x + 11, m.y + 9, fit, COL_TEXT, 1);
+    ct__fill_alpha(c, (ct__rect){m.x + 6, ty, tw + 10, 16}, COL_BG, 220);
+    ct__text(c, m.x + 11, ty + 3, fit, COL_WARN, 1);
   }
   ct__canvas_noclip(c);
 }
@@ -365,7 +374,9 @@ static void draw_legend(ct__view *v, ct__canvas *c) {
   ct__text(c, L.x + 10, y, line, COL_DIM, 1);
   snprintf(line, sizeof line, "%s, %s", ct__cmap_name(cm), uselog ? "log" : "linear");
   ct__text(c, L.x + 10, y += 12, line, COL_DIM, 1);
-  if (isfinite(v->thr_eff) && v->thr_eff > 1e-30) {
+  if (v->compare == CT__CMP_DIFF && !v->thr_set) {
+    snprintf(line, sizeof line, "hidden: A = B");
+  } else if (isfinite(v->thr_eff) && v->thr_eff > 1e-30) {
     char num[32];
     fmt_num(v->thr_eff, num, sizeof num);
     snprintf(line, sizeof line, "hidden %s< %s",
@@ -387,29 +398,49 @@ static void draw_legend(ct__view *v, ct__canvas *c) {
 static void draw_top(ct__view *v, ct__canvas *c) {
   ct__fill(c, v->top, COL_BG);
   ct__hline(c, 0, c->w - 1, TOP_H - 1, COL_EDGE);
-  char right[160], local[64], off[32];
+  char right[160];
   int nt = ct_reader_ntimes(v->run[0].r);
-  double t = nt > 0 ? ct_reader_time(v->run[0].r, v->t) : 0.0;
-  ct_format_local(ct_reader_start_unix(v->run[0].r) + t,
-                  ct_reader_utc_offset(v->run[0].r), local, sizeof local);
-  fmt_offset(t, off, sizeof off);
   if (shown(v)->is_static)
     snprintf(right, sizeof right, "static layer");
   else if (nt == 0)
     snprintf(right, sizeof right, "waiting for the first snapshot");
   else
-    snprintf(right, sizeof right, "%s  %s", local, off);
+    ct__view_time_label(v, 0, right, sizeof right);
   int scale = c->w >= 900 && !shown(v)->is_static && nt > 0 ? 2 : 1;
   int rw = ct__text_width(right, scale);
   int rx = c->w - rw - 10;
   ct__text(c, rx, (TOP_H - 10 * scale) / 2, right, COL_TEXT, scale);
-  char left[512], lab[200], fit[512];
+  char left[512], lab[200], fit[512], st[64], runst[160] = "";
   const char *pth = v->run[0].path, *sl = strrchr(pth, '/');
   ct__view_label(v, v->var, lab, sizeof lab);
+  /* a picture of a killed run must not pass for a finished one */
+  int nq = v->compare == CT__CMP_NONE ? 1 : v->nruns;
+  for (int q = 0; q < nq; q++)
+    if (ct__view_run_state(v, q, st, sizeof st)) {
+      size_t l = strlen(runst);
+      snprintf(runst + l, sizeof runst - l, "[%s%s] ", nq > 1 ? (q ? "B " : "A ") : "", st);
+    }
+  int x = 10;
+  if (runst[0]) x = ct__text(c, x, (TOP_H - 10) / 2, runst, COL_WARN, 1);
   snprintf(left, sizeof left, "%s  |  %s  (%s)", sl ? sl + 1 : pth, lab,
            shown(v)->name);
-  fit_text(left, rx - 24, 1, fit, sizeof fit);
-  ct__text(c, 10, (TOP_H - 10) / 2, fit, COL_TEXT, 1);
+  fit_text(left, rx - 14 - x, 1, fit, sizeof fit);
+  ct__text(c, x, (TOP_H - 10) / 2, fit, COL_TEXT, 1);
+}
+
+/* A probed value; NaN is a cell without data, which for a time-of-first
+ * style field ("flood.time_first_flood") means the event never happened. */
+static void probe_num(const ct__view *v, double x, int units, char *buf, size_t n) {
+  const ct_snapshot_var *sv = shown(v);
+  if (isnan(x)) {
+    int never = strcmp(sv->units, "s") == 0 &&
+                (strstr(sv->name, "first") || strstr(sv->name, "arrival"));
+    snprintf(buf, n, "%s", never ? "never" : "no data");
+    return;
+  }
+  char num[32];
+  fmt_num(x, num, sizeof num);
+  snprintf(buf, n, "%s%s%s", num, units ? " " : "", units ? sv->units : "");
 }
 
 int ct__view_probe_text(ct__view *v, int x, int y, char *line, size_t n) {
@@ -429,16 +460,16 @@ int ct__view_probe_text(ct__view *v, int x, int y, char *line, size_t n) {
     v->probe_i = pi;
     v->probe_j = pj;
   }
-  char val[200], a[32], b[32];
+  char val[200], a[48], b[48];
   const char *u = shown(v)->units;
   if (v->compare == CT__CMP_NONE) {
-    fmt_num(v->run[0].data[k], a, sizeof a);
-    snprintf(val, sizeof val, "%s %s", a, u);
+    probe_num(v, v->run[0].data[k], 1, a, sizeof a);
+    snprintf(val, sizeof val, "%s", a);
   } else {
-    char d[32];
-    fmt_num(v->run[0].data[k], a, sizeof a);
-    fmt_num(v->run[1].data[k], b, sizeof b);
-    fmt_num((double)v->run[0].data[k] - v->run[1].data[k], d, sizeof d);
+    char d[48];
+    probe_num(v, v->run[0].data[k], 0, a, sizeof a);
+    probe_num(v, v->run[1].data[k], 0, b, sizeof b);
+    probe_num(v, (double)v->run[0].data[k] - v->run[1].data[k], 0, d, sizeof d);
     snprintf(val, sizeof val, "A %s  B %s  A-B %s %s", a, b, d, u);
   }
   snprintf(line, n, "%s  at x %.1f y %.1f%s  cell %d,%d", val, mx, my, v->probe_ll, pi,
@@ -450,8 +481,9 @@ static void draw_bottom(ct__view *v, ct__canvas *c) {
   ct__fill(c, v->bottom, COL_BG);
   ct__hline(c, 0, c->w - 1, v->bottom.y, COL_EDGE);
   ct__rect s = v->slider;
-  int nt = ct_reader_ntimes(v->run[0].r);
-  ct__fill(c, (ct__rect){s.x, s.y + s.h / 2 - 2, s.w, 4}, COL_EDGE);
+  /* a static field has one picture: no time axis to suggest otherwise */
+  int nt = ct__view_static(v) ? 0 : ct_reader_ntimes(v->run[0].r);
+  if (nt > 0) ct__fill(c, (ct__rect){s.x, s.y + s.h / 2 - 2, s.w, 4}, COL_EDGE);
   if (nt > 1 && nt <= s.w / 4)
     for (int k = 0; k < nt; k++)
       ct__vline(c, s.x + (int)lround((double)k / (nt - 1) * (s.w - 1)), s.y + s.h / 2 + 3,
@@ -464,9 +496,11 @@ static void draw_bottom(ct__view *v, ct__canvas *c) {
   /* second line: playback state, probe, status */
   char line[600];
   int y = v->bottom.y + 28, x = 12;
-  snprintf(line, sizeof line, "%s %gfps%s  %d/%d", v->playing ? "> play" : "|| pause",
-           v->fps, v->loop ? " loop" : "", nt > 0 ? v->t + 1 : 0, nt);
-  x = ct__text(c, x, y, line, v->playing ? COL_ACCENT : COL_DIM, 1) + 18;
+  if (nt > 0) {
+    snprintf(line, sizeof line, "%s %gfps%s  %d/%d", v->playing ? "> play" : "|| pause",
+             v->fps, v->loop ? " loop" : "", v->t + 1, nt);
+    x = ct__text(c, x, y, line, v->playing ? COL_ACCENT : COL_DIM, 1) + 18;
+  }
   if (v->mouse_in && ct__view_probe_text(v, v->mouse_x, v->mouse_y, line, sizeof line) >= 0)
     x = ct__text(c, x, y, line, COL_TEXT, 1) + 18;
   if (v->status[0] && (v->status_until <= 0.0 || v->now < v->status_until)) {
@@ -618,6 +652,8 @@ static void draw_overlays(ct__view *v, ct__canvas *c) {
 
 void ct__view_render(ct__view *v, uint32_t *px, int w, int h) {
   ct__canvas c = {px, w, h, 0, 0, w, h};
+  /* a new window size refits the map unless the user chose a view */
+  if (!v->user_moved && (w != v->win_w || h != v->win_h)) v->view_ok = 0;
   layout(v, w, h);
   if (!v->view_ok) ct__view_reset(v);
   ct__view_prepare(v);

@@ -265,17 +265,88 @@ int ct__view_set_field(ct__view *v, const char *name, ct_error *err) {
   return CT_OK;
 }
 
-void ct__view_set_time(ct__view *v, double t) {
-  int nt = ct_reader_ntimes(v->run[0].r), best = 0;
+/* "+HH:MM:SS" (or "+Nd HH:MM") from the start. */
+static void fmt_offset(double s, char *buf, size_t n) {
+  long t = lround(s);
+  const char *sign = t < 0 ? "-" : "+";
+  if (t < 0) t = -t;
+  long d = t / 86400, h = (t / 3600) % 24, m = (t / 60) % 60, sec = t % 60;
+  if (d > 0)
+    snprintf(buf, n, "%s%ldd %02ld:%02ld", sign, d, h, m);
+  else
+    snprintf(buf, n, "%s%02ld:%02ld:%02ld", sign, h, m, sec);
+}
+
+static void span_error(const ct__view *v, const char *what, ct_error *err) {
+  const ct_reader *r = v->run[0].r;
+  int nt = ct_reader_ntimes(r);
+  if (nt <= 0) {
+    ct_error_set(err, CT_ERANGE, "%s: %s holds no snapshot yet", what, v->run[0].path);
+    return;
+  }
+  char a[64], b[64], oa[32], ob[32];
+  double t0 = ct_reader_time(r, 0), t1 = ct_reader_time(r, nt - 1);
+  ct_format_local(ct_reader_start_unix(r) + t0, ct_reader_utc_offset(r), a, sizeof a);
+  ct_format_local(ct_reader_start_unix(r) + t1, ct_reader_utc_offset(r), b, sizeof b);
+  fmt_offset(t0, oa, sizeof oa);
+  fmt_offset(t1, ob, sizeof ob);
+  ct_error_set(err, CT_ERANGE, "%s is outside %s, which runs from %s to %s (%s to %s, #1 to #%d)",
+               what, v->run[0].path, a, b, oa, ob, nt);
+}
+
+int ct__view_set_time(ct__view *v, double t, ct_error *err) {
+  const ct_reader *r = v->run[0].r;
+  int nt = ct_reader_ntimes(r), best = 0;
+  /* half a second of slack: times typed to the second, stored as doubles */
+  if (nt <= 0 || t < ct_reader_time(r, 0) - 0.5 || t > ct_reader_time(r, nt - 1) + 0.5) {
+    char what[64];
+    fmt_offset(t, what, sizeof what);
+    span_error(v, what, err);
+    return CT_ERANGE;
+  }
   double bd = INFINITY;
   for (int k = 0; k < nt; k++) {
-    double d = fabs(ct_reader_time(v->run[0].r, k) - t);
+    double d = fabs(ct_reader_time(r, k) - t);
     if (d < bd) {
       bd = d;
       best = k;
     }
   }
   v->t = best;
+  return CT_OK;
+}
+
+int ct__view_set_clock(ct__view *v, double tod, ct_error *err) {
+  const ct_reader *r = v->run[0].r;
+  int nt = ct_reader_ntimes(r);
+  char what[64];
+  snprintf(what, sizeof what, "%02d:%02d:%02d", (int)(tod / 3600), (int)fmod(tod / 60, 60),
+           (int)fmod(tod, 60));
+  if (nt <= 0 || tod >= 86400.0) {
+    span_error(v, what, err);
+    return CT_ERANGE;
+  }
+  /* the local midnight before the start, then that clock time on each day
+     the run spans: exactly one may fall inside it */
+  double local0 = ct_reader_start_unix(r) + ct_reader_utc_offset(r);
+  double midnight = floor(local0 / 86400.0) * 86400.0 - local0; /* s from start */
+  double t0 = ct_reader_time(r, 0), t1 = ct_reader_time(r, nt - 1), hit = NAN;
+  int nhit = 0;
+  for (double day = midnight; day + tod <= t1 + 0.5; day += 86400.0)
+    if (day + tod >= t0 - 0.5) {
+      hit = day + tod;
+      nhit++;
+    }
+  if (nhit == 0) {
+    span_error(v, what, err);
+    return CT_ERANGE;
+  }
+  if (nhit > 1)
+    return ct_error_set(err, CT_ERANGE,
+                        "%s: the run spans several days, so the clock time is "
+                        "ambiguous; give an ISO 8601 time or +HH:MM from the start",
+                        what);
+  return ct__view_set_time(v, hit, err);
 }
 
 void ct__view_label(const ct__view *v, int k, char *buf, size_t n) {
@@ -300,6 +371,78 @@ int ct__view_time_of(const ct__view *v, int q, int t) {
     }
   }
   return best;
+}
+
+void ct__view_time_label(const ct__view *v, int q, char *buf, size_t n) {
+  const ct_reader *r = v->run[q].r;
+  int t = ct__view_time_of(v, q, v->t);
+  if (t < 0 || t >= ct_reader_ntimes(r)) {
+    snprintf(buf, n, "no snapshot");
+    return;
+  }
+  char local[64], off[32];
+  ct_format_local(ct_reader_start_unix(r) + ct_reader_time(r, t), ct_reader_utc_offset(r),
+                  local, sizeof local);
+  fmt_offset(ct_reader_time(r, t), off, sizeof off);
+  snprintf(buf, n, "%s  %s", local, off);
+}
+
+/* Runs are matched by time since their start, which is what comparing
+ * scenarios needs, but then B's picture is not of A's clock time: say so. */
+int ct__view_time_note(const ct__view *v, char *buf, size_t n) {
+  buf[0] = '\0';
+  if (v->nruns < 2 || v->compare == CT__CMP_NONE || ct__view_static(v)) return 0;
+  const ct_reader *a = v->run[0].r, *b = v->run[1].r;
+  int ta = v->t, tb = ct__view_time_of(v, 1, v->t);
+  if (ta >= ct_reader_ntimes(a) || tb < 0 || tb >= ct_reader_ntimes(b)) return 0;
+  double sa = ct_reader_start_unix(a), sb = ct_reader_start_unix(b);
+  double ca = sa + ct_reader_time(a, ta), cb = sb + ct_reader_time(b, tb);
+  if (fabs(ca - cb) <= 0.5 && fabs(sa - sb) <= 0.5) return 0;
+  char la[64], lb[64], xa[64], xb[64];
+  ct_format_local(ca, ct_reader_utc_offset(a), la, sizeof la);
+  ct_format_local(cb, ct_reader_utc_offset(b), lb, sizeof lb);
+  ct_format_local(sa, ct_reader_utc_offset(a), xa, sizeof xa);
+  ct_format_local(sb, ct_reader_utc_offset(b), xb, sizeof xb);
+  if (fabs(sa - sb) > 0.5)
+    snprintf(buf, n, "B shown at %s, A at %s (the runs start at %s and %s)", lb, la, xb, xa);
+  else
+    snprintf(buf, n, "B shown at %s, A at %s (nearest snapshot of B)", lb, la);
+  return 1;
+}
+
+int ct__view_static(const ct__view *v) {
+  return ct_reader_var(v->run[0].r, v->var)->is_static;
+}
+
+const char *ct__view_run_state(const ct__view *v, int q, char *buf, size_t n) {
+  char *st = ct_reader_attr(v->run[q].r, "citytwin_status");
+  int complete = st && strcmp(st, "complete") == 0;
+  /* "running" stays in the file of a killed run: the viewer cannot tell */
+  const char *say = !st ? "no status" : st;
+  if (st && strcmp(st, "running") == 0) say = "running or killed";
+  snprintf(buf, n, "%s", say);
+  free(st);
+  return complete ? NULL : buf;
+}
+
+int ct__view_toggle_log(ct__view *v) {
+  if (v->compare == CT__CMP_DIFF && !v->log) {
+    ct__view_status(v, "no log scale for a difference (both signs): linear");
+    return -1;
+  }
+  v->log = !v->log;
+  ct__view_status(v, "%s scale", v->log ? "log" : "linear");
+  return 0;
+}
+
+int ct__view_next_cmap(ct__view *v) {
+  if (v->compare == CT__CMP_DIFF) {
+    ct__view_status(v, "a difference keeps the diverging colour map");
+    return -1;
+  }
+  v->cmap = (ct__view_cmap(v) + 1) % CT__NCMAPS;
+  ct__view_status(v, "colour map %s", ct__cmap_name(v->cmap));
+  return 0;
 }
 
 static void fill_nan(float *a, size_t n) {
@@ -351,13 +494,15 @@ static void frame_minmax(const float *a, size_t n, double *lo, double *hi,
   *hi = mx;
 }
 
-static void run_range(ct__view *v, int q, double *lo, double *hi) {
+/* Whole-run range of the shown variable in run q; -1 when it could not be
+ * read (a corrupt snapshot), 0 otherwise (infinite when there is none). */
+static int run_range(ct__view *v, int q, double *lo, double *hi) {
   ct__run *run = &v->run[q];
   const char *name = ct_reader_var(v->run[0].r, v->var)->name;
   int k = ct_reader_find(run->r, name);
   *lo = INFINITY;
   *hi = -INFINITY;
-  if (k < 0) return;
+  if (k < 0) return 0;
   if (isnan(run->rng_lo[k])) {
     float a, b;
     ct_error e = {0};
@@ -372,6 +517,7 @@ static void run_range(ct__view *v, int q, double *lo, double *hi) {
     *lo = run->rng_lo[k];
     *hi = run->rng_hi[k];
   }
+  return run->rng_lo[k] == INFINITY && ct_reader_ntimes(run->r) > 0 ? -1 : 0;
 }
 
 /* Largest |A - B| of the shown variable over every snapshot (cached). */
@@ -414,11 +560,23 @@ static void choose_range(ct__view *v) {
     lo = v->frame_lo;
     hi = v->frame_hi;
   } else {
+    int bad = 0;
     for (int q = 0; q < (v->compare == CT__CMP_SIDE ? 2 : 1); q++) {
       double a, b;
-      run_range(v, q, &a, &b);
+      bad |= run_range(v, q, &a, &b) != 0;
       if (a < lo) lo = a;
       if (b > hi) hi = b;
+    }
+    if (bad && v->range_mode == CT__RANGE_RUN) {
+      /* colours that change meaning between frames beat a silent 0..1 */
+      int frame = isfinite(v->frame_lo) && isfinite(v->frame_hi);
+      if (frame) {
+        lo = v->frame_lo;
+        hi = v->frame_hi;
+      }
+      snprintf(v->note, sizeof v->note,
+               "the whole-run colour range could not be read (a corrupt snapshot?): "
+               "colours from %s", frame ? "this frame" : "0 to 1");
     }
   }
   if (v->range_mode == CT__RANGE_TYPED) {
@@ -436,7 +594,9 @@ static void choose_range(ct__view *v) {
   run_range(v, 0, &rlo, &rhi);
   if (v->thr_set)
     v->thr_eff = v->thr;
-  else if (v->compare == CT__CMP_DIFF || sv->is_static)
+  else if (v->compare == CT__CMP_DIFF) /* no difference: the map shows */
+    v->thr_eff = fmax(FLT_MIN, 1e-6 * hi);
+  else if (sv->is_static)
     v->thr_eff = -INFINITY;
   else if (strstr(sv->name, "depth") && strcmp(sv->units, "m") == 0)
     v->thr_eff = 0.01;
@@ -444,7 +604,8 @@ static void choose_range(ct__view *v) {
     v->thr_eff = FLT_MIN;
   else
     v->thr_eff = -INFINITY;
-  if (v->log) {
+  /* a difference has both signs: log applies to plain fields only */
+  if (v->log && v->compare != CT__CMP_DIFF) {
     if (hi <= 0.0) {
       v->log = 0;
       ct__view_status(v, "log scale needs positive values: linear");
@@ -458,8 +619,9 @@ static void choose_range(ct__view *v) {
 }
 
 int ct__view_cmap(const ct__view *v) {
-  if (v->cmap >= 0) return v->cmap;
-  return v->compare == CT__CMP_DIFF ? CT__CMAP_DIVERGING : CT__CMAP_VIRIDIS;
+  /* a sequential map would make A < B and A > B look alike */
+  if (v->compare == CT__CMP_DIFF) return CT__CMAP_DIVERGING;
+  return v->cmap >= 0 ? v->cmap : CT__CMAP_VIRIDIS;
 }
 
 /* Position in [0, 1] of value x on the colour bar. */
@@ -512,6 +674,7 @@ static void composite(ct__view *v, int p, const float *data) {
 /* Brings data, range and the composited panes up to date. */
 void ct__view_prepare(ct__view *v) {
   v->err[0] = '\0';
+  v->note[0] = '\0';
   int nt = ct_reader_ntimes(v->run[0].r);
   if (v->t >= nt) v->t = nt > 0 ? nt - 1 : 0;
   if (v->t < 0) v->t = 0;
@@ -549,6 +712,11 @@ void ct__view_prepare(ct__view *v) {
     snprintf(v->data_key, sizeof v->data_key, "%s", dkey);
   }
   choose_range(v);
+  char tnote[256];
+  if (ct__view_time_note(v, tnote, sizeof tnote)) {
+    size_t l = strlen(v->note);
+    snprintf(v->note + l, sizeof v->note - l, "%s%s", l ? "; " : "", tnote);
+  }
   int cm = ct__view_cmap(v);
   ct__cmap_lut(cm, v->lut);
   int npanes = v->compare == CT__CMP_SIDE ? 2 : 1;

@@ -115,6 +115,7 @@ typedef struct ct__view {
   /* view: centre (cell units) and zoom (pixels per cell) */
   double cx, cy, zoom;
   int view_ok;
+  int user_moved;        /* panned or zoomed by the user: keep it on resize */
   /* derived each render */
   double lo, hi;         /* colour range in effect */
   double thr_eff;        /* display threshold in effect (-inf: none) */
@@ -153,6 +154,7 @@ typedef struct ct__view {
   double status_until;   /* seconds (app clock); 0 = until replaced */
   double now;            /* app clock for the status line */
   char err[512];         /* a read error to show instead of the field */
+  char note[320];        /* a warning about what is shown (empty: none) */
 } ct__view;
 
 /* Internal steps of a render, shared with render.c. */
@@ -160,6 +162,18 @@ void ct__view_prepare(ct__view *v);
 int ct__view_cmap(const ct__view *v);
 double ct__view_unit(const ct__view *v, double x);
 int ct__view_time_of(const ct__view *v, int q, int t);
+/* "2026-09-15 14:10:00+07:00  +00:10:00" of run q at the shown time. */
+void ct__view_time_label(const ct__view *v, int q, char *buf, size_t n);
+/* The runs' shown times or start times differ: 1 and a note in buf. */
+int ct__view_time_note(const ct__view *v, char *buf, size_t n);
+/* The shown field is static: one frame, no time axis. */
+int ct__view_static(const ct__view *v);
+/* "interrupted", "running", "failed"... for a run not complete; NULL else. */
+const char *ct__view_run_state(const ct__view *v, int q, char *buf, size_t n);
+/* The keys g and c: refused in difference mode (with a status message)
+ * where they would give a one-sided scale or map; 0 done, -1 refused. */
+int ct__view_toggle_log(ct__view *v);
+int ct__view_next_cmap(ct__view *v);
 
 /* Opens path (and other when not NULL) and chooses the first field. */
 int ct__view_open(ct__view *v, const char *path, const char *other,
@@ -167,8 +181,12 @@ int ct__view_open(ct__view *v, const char *path, const char *other,
 void ct__view_close(ct__view *v);
 /* Picks a variable by name; CT_ENOENT when the file has none of that name. */
 int ct__view_set_field(ct__view *v, const char *name, ct_error *err);
-/* Nearest snapshot to t seconds from the start. */
-void ct__view_set_time(ct__view *v, double t);
+/* Nearest snapshot to t seconds from the start; CT_ERANGE (message naming
+ * the run's time span) when t is before the first or after the last. */
+int ct__view_set_time(ct__view *v, double t, ct_error *err);
+/* Clock time of day ("14:10" -> 51000 s) in the run's local time: the one
+ * time in the run with that clock reading; CT_ERANGE when none or several. */
+int ct__view_set_clock(ct__view *v, double tod, ct_error *err);
 /* Full extent in the current map rectangle(s). */
 void ct__view_reset(ct__view *v);
 /* Renders the whole window into px (w x h). */

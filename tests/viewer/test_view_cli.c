@@ -1,9 +1,10 @@
 /* test_view_cli.c - citytwin-view from the command line: --help, headless
  * --render of a known run (the PNG's pixel over a cell has the cell's
- * colour; --diff of a run with itself is the zero colour), PNG sequence
- * export, and bad input - a missing, non-HDF5, truncated or non-citytwin
- * file, an unknown field, a bad option - exits 2 with a message naming the
- * file, never a crash. */
+ * colour; --diff of a run with itself shows the base map), PNG sequence
+ * export, and bad input - a missing, non-HDF5, truncated, corrupt or
+ * non-citytwin file, an unknown field, a bad option, a time outside the
+ * run, --log with --diff - exits 2 with a message naming the problem, never
+ * a crash. */
 #include <gdal.h>
 #include <hdf5.h>
 #include <sys/wait.h>
@@ -76,6 +77,26 @@ static void copy_prefix(const char *from, const char *to, double frac) {
   fclose(b);
 }
 
+/* Overwrites the stored (deflated) chunk of flood.depth's slice t. */
+static int corrupt_slice(const char *path, int t) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return -1;
+  hid_t d = H5Dopen2(f, "flood.depth", H5P_DEFAULT);
+  hsize_t off[3] = {(hsize_t)t, 0, 0}, size = 0;
+  haddr_t addr = 0;
+  unsigned mask = 0;
+  herr_t e = d >= 0 ? H5Dget_chunk_info_by_coord(d, off, &mask, &addr, &size) : -1;
+  if (d >= 0) H5Dclose(d);
+  H5Fclose(f);
+  if (e < 0 || size == 0) return -1;
+  FILE *fp = fopen(path, "r+b");
+  if (!fp) return -1;
+  fseek(fp, (long)addr, SEEK_SET);
+  for (hsize_t k = 0; k < size; k++) fputc(0xFF, fp);
+  fclose(fp);
+  return 0;
+}
+
 int main(void) {
   GDALAllRegister();
   snprintf(dir, sizeof dir, "%s/tests/viewer/cli_out", CT_BINARY_DIR);
@@ -91,12 +112,13 @@ int main(void) {
 
   CHECK(view("--help") == 0);
 
-  /* headless render of snapshot 2 (00:10) */
+  /* headless render of snapshot 2: 14:10 local, as the title bar shows it,
+     or 10 minutes from the start */
   snprintf(png, sizeof png, "%s/depth.png", dir);
-  snprintf(args, sizeof args, "'%s' --render '%s' --field flood.depth --time 00:10 "
-           "--size 900x560", run, png);
-  CHECK(view(args) == 0);
-  {
+  for (int k = 0; k < 2; k++) {
+    snprintf(args, sizeof args, "'%s' --render '%s' --field flood.depth --time %s "
+             "--size 900x560", run, png, k ? "+00:10" : "14:10");
+    CHECK(view(args) == 0);
     /* where cell (5, 6) lands, from the same layout code */
     ct__view v;
     CHECK_OK(ct__view_open(&v, run, NULL, 0, &err), &err);
@@ -105,24 +127,75 @@ int main(void) {
     int x, y, w = 0, h = 0;
     CHECK(ct__view_cell_px(&v, 0, 5, 6, &x, &y) == 0);
     long c = png_pixel(png, x, y, &w, &h);
-    CHECK(w == 900 && h == 560);
-    /* 0.5 m on the run's range [0, 1.35] m */
     long want = ct__cmap_rgb(CT__CMAP_VIRIDIS, (double)0.5f / (double)1.35f) & 0xFFFFFF;
-    if (c != want) fprintf(stderr, "pixel %06lx, want %06lx\n", c, want);
     CHECK(c == want);
     ct__view_close(&v);
   }
-  /* difference with itself: the diverging map's centre over the data */
+  /* times outside the run name its span; 13:00 is before the 14:00 start */
+  const char *outside[] = {"13:00", "14:21", "+2h", "2026-09-15T15:00:00+07:00", "14:20:30"};
+  for (int k = 0; k < 5; k++) {
+    snprintf(args, sizeof args, "'%s' --render '%s/x.png' --time '%s'", run, dir, outside[k]);
+    int st = view(args);
+    if (st != 2) fprintf(stderr, "--time %s: exit %d\n", outside[k], st);
+    CHECK(st == 2);
+    CHECK(stderr_has("runs from 2026-09-15 14:00:00+07:00 to 2026-09-15 14:20:00+07:00"));
+  }
+  /* difference with itself: no difference, so the base map shows */
   snprintf(png, sizeof png, "%s/diff.png", dir);
-  snprintf(args, sizeof args, "'%s' --diff '%s' --render '%s' --time 00:20 --size 900x560",
+  snprintf(args, sizeof args, "'%s' --diff '%s' --render '%s' --time +00:20 --size 900x560",
            run, run, png);
   CHECK(view(args) == 0);
   {
+    ct__view v;
+    CHECK_OK(ct__view_open(&v, run, run, CT__CMP_DIFF, &err), &err);
+    static uint32_t buf[900 * 560];
+    ct__view_render(&v, buf, 900, 560);
     int w, h;
-    long zero = ct__cmap_rgb(CT__CMAP_DIVERGING, 0.5) & 0xFFFFFF;
-    /* the map pane is centred in 764 x 480 pixels below the 30-pixel bar */
-    CHECK(png_pixel(png, 382, 270, &w, &h) == zero);
-    CHECK(png_pixel(png, 300, 200, &w, &h) == zero);
+    const int cells[2][2] = {{5, 6}, {20, 10}};
+    for (int k = 0; k < 2; k++) {
+      int x, y, i = cells[k][0], j = cells[k][1];
+      CHECK(ct__view_cell_px(&v, 0, i, j, &x, &y) == 0);
+      CHECK(png_pixel(png, x, y, &w, &h) == (long)(v.run[0].base[j * TR_NX + i] & 0xFFFFFF));
+    }
+    ct__view_close(&v);
+  }
+  /* log cannot show a difference's two signs; nor can a one-way map */
+  snprintf(args, sizeof args, "'%s' --diff '%s' --log --render '%s/x.png'", run, run, dir);
+  CHECK(view(args) == 2);
+  CHECK(stderr_has("--log cannot show a difference"));
+  snprintf(args, sizeof args, "'%s' --diff '%s' --cmap magma --render '%s/x.png'", run, run,
+           dir);
+  CHECK(view(args) == 2);
+  CHECK(stderr_has("diverging"));
+  /* B starting 5 minutes later: rendered, with a warning on stderr */
+  {
+    char late[700];
+    snprintf(late, sizeof late, "%s/late.nc", dir);
+    tr_opts o = {"2026-09-15T14:05:00+07:00", 600.0, 1.0, 0, 0};
+    CHECK_OK(tr_make_opt(late, &o, &err), &err);
+    snprintf(args, sizeof args, "'%s' --diff '%s' --time '#2' --render '%s/x.png'", run,
+             late, dir);
+    CHECK(view(args) == 0);
+    CHECK(stderr_has("warning: B shown at 2026-09-15 14:15:00+07:00, A at 2026-09-15 "
+                     "14:10:00+07:00"));
+  }
+  /* a corrupt snapshot: --frames fails naming it and writes no banner
+     frame; a render of another snapshot warns that the run's range is gone */
+  {
+    char cor[700], fr[700], f2[800];
+    snprintf(cor, sizeof cor, "%s/corrupt.nc", dir);
+    snprintf(fr, sizeof fr, "%s/corrupt_frames", dir);
+    snprintf(f2, sizeof f2, "%s/frame_0002.png", fr);
+    remove(f2);
+    CHECK_OK(tr_make(cor, &err), &err);
+    CHECK(corrupt_slice(cor, 1) == 0);
+    snprintf(args, sizeof args, "'%s' --frames '%s' --size 320x240", cor, fr);
+    CHECK(view(args) == 2);
+    CHECK(stderr_has("snapshot #2"));
+    CHECK(access(f2, F_OK) != 0);
+    snprintf(args, sizeof args, "'%s' --time '#1' --render '%s/x.png'", cor, dir);
+    CHECK(view(args) == 0);
+    CHECK(stderr_has("warning: the whole-run colour range could not be read"));
   }
   /* side by side, magma, log, pinned point: renders */
   snprintf(png, sizeof png, "%s/side.png", dir);

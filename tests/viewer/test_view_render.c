@@ -2,7 +2,7 @@
  * a cell's pixel has its value's colour in every range mode, cells below the
  * display threshold show the base map, zoomed-in cells are sharp squares,
  * the legend and the local time label are drawn, and the difference of a run
- * with itself is the zero colour everywhere. Also the pieces: colour maps,
+ * with itself shows the base map everywhere. Also the pieces: colour maps,
  * hillshade against the analytic shading of a plane, PNG round trip. */
 #include <gdal.h>
 #include <proj.h>
@@ -300,17 +300,21 @@ static void test_compare(const char *run) {
   if (!ok_) return;
   v.t = 2;
   ct__view_render(&v, px, W, H);
-  uint32_t zero = rgb(ct__cmap_rgb(CT__CMAP_DIVERGING, 0.5));
+  /* no difference anywhere: the base map shows through, not a sheet of the
+     zero colour over the whole map */
   int bad = 0;
-  for (int j = 0; j < TR_NY; j++)
-    for (int i = 0; i < TR_NX; i++) bad += !cell_is(&v, i, j, zero);
+  /* rows 0-3 lie under the pane's labels, 23-25 under the road */
+  for (int j = 4; j < TR_NY; j++)
+    for (int i = 0; i < TR_NX; i++)
+      bad += (j < 23 || j > 25) && !cell_is(&v, i, j, v.run[0].base[j * TR_NX + i]);
   CHECK(bad == 0);
-  /* and the whole data area, not only the cell centres */
+  /* and nowhere in the data area the zero colour */
+  uint32_t zero = rgb(ct__cmap_rgb(CT__CMAP_DIVERGING, 0.5));
   int x0, y0, x1, y1, off = 0;
   ct__view_cell_px(&v, 0, 0, 0, &x0, &y0);
   ct__view_cell_px(&v, 0, TR_NX - 1, TR_NY - 1, &x1, &y1);
   for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++) off += at(x, y) != zero;
+    for (int x = x0; x <= x1; x++) off += at(x, y) == zero;
   CHECK(off == 0);
   /* side by side: both panes show the same colour for the same cell */
   v.compare = CT__CMP_SIDE;
@@ -336,6 +340,216 @@ static void test_compare(const char *run) {
     CHECK_NEAR(v.series_b[t], tr_depth(t, 4, 6), 1e-6);
   }
   ct__view_close(&v);
+}
+
+/* Pixels that drawing s at (x, y) in col would change: 0 when it is there. */
+static long text_missing(int x, int y, const char *s, uint32_t col) {
+  static uint32_t cp[W * H];
+  memcpy(cp, px, sizeof px);
+  ct__canvas c = {cp, W, H, 0, 0, W, H};
+  ct__text(&c, x, y, s, col, 1);
+  long n = 0;
+  for (size_t k = 0; k < (size_t)W * H; k++) n += ((cp[k] ^ px[k]) & 0xFFFFFFu) != 0;
+  return n;
+}
+
+static const char *base_of(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+/* A temporary run made with options; path filled, 0 ok. */
+static int tmp_run(char *path, const tr_opts *o) {
+  int fd = mkstemp(path);
+  if (fd < 0) return -1;
+  close(fd);
+  ct_error err = {0};
+  int rc = tr_make_opt(path, o, &err);
+  if (rc) fprintf(stderr, "%s\n", err.msg);
+  CHECK(rc == CT_OK);
+  return rc;
+}
+
+#define COL_TEXT_ 0xE8EAEDu
+#define COL_WARN_ 0xFF8A65u
+#define COL_BG_ 0x1E2227u
+
+/* Difference of A and B = 2 A: symmetric linear scale even with log on
+ * (log cannot show both signs), diverging map whatever was chosen, and
+ * cells without a difference show the base map. */
+static void test_diff_scale(const char *run) {
+  char wet[] = "/tmp/ct_view_wet_XXXXXX";
+  tr_opts o = {TR_START, 600.0, 2.0, 0, 0};
+  if (tmp_run(wet, &o)) return;
+  ct__view v;
+  ct_error err = {0};
+  CHECK_OK(ct__view_open(&v, run, wet, CT__CMP_DIFF, &err), &err);
+  v.t = 1;
+  CHECK(ct__view_toggle_log(&v) == -1 && v.log == 0); /* key g refused */
+  v.log = 1; /* as left on from side by side */
+  v.cmap = CT__CMAP_MAGMA;
+  ct__view_render(&v, px, W, H);
+  CHECK(ct__view_cmap(&v) == CT__CMAP_DIVERGING);
+  CHECK(ct__view_next_cmap(&v) == -1 && ct__view_cmap(&v) == CT__CMAP_DIVERGING);
+  CHECK_NEAR(v.hi, (double)1.35f, 1e-7);
+  CHECK_NEAR(v.lo, -v.hi, 1e-12);
+  /* cell (5, 3): A - B = 0.5 - 1.0 */
+  double u = (-0.5 + (double)1.35f) / (2.0 * (double)1.35f);
+  CHECK(cell_is(&v, 5, 3, ct__cmap_rgb(CT__CMAP_DIVERGING, u)));
+  /* both dry (rows >= 20, column 0): no difference, the base map */
+  CHECK(cell_is(&v, 3, 22, v.run[0].base[22 * TR_NX + 3]));
+  CHECK(cell_is(&v, 0, 5, v.run[0].base[5 * TR_NX + 0]));
+  /* side by side the keys work again */
+  v.compare = CT__CMP_SIDE;
+  CHECK(ct__view_next_cmap(&v) == 0);
+  CHECK(ct__view_toggle_log(&v) == 0);
+  ct__view_close(&v);
+  remove(wet);
+}
+
+/* B starting 5 minutes later: matched by time since the start, so B shows
+ * 14:15 beside A's 14:10; its pane says so, names B, and warns. */
+static void test_times(const char *run) {
+  char late[] = "/tmp/ct_view_late_XXXXXX";
+  tr_opts o = {"2026-09-15T14:05:00+07:00", 600.0, 1.0, 0, 0};
+  if (tmp_run(late, &o)) return;
+  ct__view v;
+  ct_error err = {0};
+  CHECK_OK(ct__view_open(&v, run, late, CT__CMP_DIFF, &err), &err);
+  v.t = 1;
+  ct__view_render(&v, px, W, H);
+  CHECK(strstr(v.note, "B shown at 2026-09-15 14:15:00+07:00, A at 2026-09-15 "
+                       "14:10:00+07:00") == v.note);
+  ct__rect m = v.map[0];
+  char tag[300];
+  snprintf(tag, sizeof tag, "A - B: %s - %s", base_of(run), base_of(late));
+  CHECK(text_missing(m.x + 11, m.y + 9, tag, COL_TEXT_) == 0);
+  CHECK(text_missing(m.x + 11, m.y + 25, "B at 2026-09-15 14:15:00+07:00  +00:10:00",
+                     COL_TEXT_) == 0);
+  CHECK(text_missing(m.x + 11, m.y + 41, "B shown at 2026-09-15 14:15:00+07:00", COL_WARN_) == 0);
+  CHECK(text_missing(m.x + 11, m.y + 41, "B shown at 2026-09-15 14:16:00+07:00", COL_WARN_) > 0);
+  /* side by side: B's pane carries B's time */
+  v.compare = CT__CMP_SIDE;
+  ct__view_render(&v, px, W, H);
+  m = v.map[1];
+  snprintf(tag, sizeof tag, "B: %s", base_of(late));
+  CHECK(text_missing(m.x + 11, m.y + 9, tag, COL_TEXT_) == 0);
+  CHECK(text_missing(m.x + 11, m.y + 25, "B at 2026-09-15 14:15:00+07:00  +00:10:00",
+                     COL_TEXT_) == 0);
+  ct__view_close(&v);
+  /* the same start and times: nothing to warn about */
+  CHECK_OK(ct__view_open(&v, run, run, CT__CMP_SIDE, &err), &err);
+  v.t = 1;
+  ct__view_render(&v, px, W, H);
+  CHECK(v.note[0] == '\0');
+  ct__view_close(&v);
+  remove(late);
+}
+
+/* Probe on a cell without data, refit on resize, header of an interrupted
+ * run, exported frames without the probe, a static-only file. */
+static void test_audit(const char *run) {
+  ct__view v;
+  ct_error err = {0};
+  CHECK_OK(ct__view_open(&v, run, NULL, 0, &err), &err);
+  v.t = 1;
+  ct__view_render(&v, px, W, H);
+  {
+    int x, y;
+    char line[512];
+    CHECK(ct__view_cell_px(&v, 0, 6, 3, &x, &y) == 0);
+    v.run[0].data[3 * TR_NX + 6] = NAN; /* a no-data cell */
+    CHECK(ct__view_probe_text(&v, x, y, line, sizeof line) == 0);
+    CHECK(strncmp(line, "no data  at x", 13) == 0 && !strstr(line, "nan"));
+    v.run[0].data_t = -1; /* read it again */
+  }
+  /* a smaller window refits the never-moved view; a moved one stays */
+  ct__view_render(&v, px, 500, 400);
+  double fit = fmin((500.0 - 136) / TR_NX, (400.0 - 80) / TR_NY) * 0.98;
+  CHECK_NEAR(v.zoom, fit, 1e-9);
+  ct__view_pan(&v, 10, 0);
+  ct__view_render(&v, px, W, H);
+  CHECK_NEAR(v.zoom, fit, 1e-9);
+  ct__view_reset(&v);
+  ct__view_render(&v, px, W, H);
+  CHECK_NEAR(v.zoom, fmin((W - 136.0) / TR_NX, (H - 80.0) / TR_NY) * 0.98, 1e-9);
+  /* a finished run: no warning colour in the top bar */
+  long warn = 0;
+  for (int k = 0; k < W * 30; k++) warn += rgb(px[k]) == COL_WARN_;
+  CHECK(warn == 0);
+
+  /* exported frames leave the cursor's probe out */
+  char dir[] = "/tmp/ct_view_frames_XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  int x, y;
+  ct__view_cell_px(&v, 0, 6, 3, &x, &y);
+  v.mouse_x = x;
+  v.mouse_y = y;
+  v.mouse_in = 1;
+  CHECK(ct__view_export_frames(&v, dir, W, H, &err) == TR_NT);
+  CHECK(v.mouse_in == 1);
+  v.mouse_in = 0;
+  v.t = 1;
+  ct__view_render(&v, px, W, H);
+  char f[600];
+  snprintf(f, sizeof f, "%s/frame_0002.png", dir);
+  GDALDatasetH ds = GDALOpen(f, GA_ReadOnly);
+  CHECK(ds != NULL);
+  if (ds) {
+    static unsigned char b[3][W * H];
+    int ok = 1;
+    for (int c = 0; c < 3; c++)
+      ok &= GDALRasterIO(GDALGetRasterBand(ds, c + 1), GF_Read, 0, 0, W, H, b[c], W, H,
+                         GDT_Byte, 0, 0) == CE_None;
+    CHECK(ok);
+    long nd = 0;
+    for (int k = 0; k < W * H; k++)
+      nd += CT__RGB(b[0][k], b[1][k], b[2][k]) != (px[k] | 0xFF000000u);
+    if (nd) fprintf(stderr, "exported frame: %ld pixels differ\n", nd);
+    CHECK(nd == 0);
+    GDALClose(ds);
+  }
+  for (int k = 1; k <= TR_NT; k++) {
+    snprintf(f, sizeof f, "%s/frame_%04d.png", dir, k);
+    remove(f);
+  }
+  ct__view_close(&v);
+
+  /* an interrupted run says so in the title bar, in the warning colour */
+  char bad[] = "/tmp/ct_view_killed_XXXXXX";
+  tr_opts o = {TR_START, 600.0, 1.0, 1, 0};
+  if (tmp_run(bad, &o) == 0) {
+    CHECK_OK(ct__view_open(&v, bad, NULL, 0, &err), &err);
+    ct__view_render(&v, px, W, H);
+    CHECK(text_missing(10, 10, "[interrupted] ", COL_WARN_) == 0);
+    warn = 0;
+    for (int k = 0; k < W * 30; k++) warn += rgb(px[k]) == COL_WARN_;
+    CHECK(warn > 50);
+    ct__view_close(&v);
+    remove(bad);
+  }
+
+  /* static layers only: one frame, and no slider or "1/N" under the map */
+  char st[] = "/tmp/ct_view_static_XXXXXX";
+  tr_opts so = {TR_START, 600.0, 1.0, 0, 1};
+  if (tmp_run(st, &so) == 0) {
+    CHECK_OK(ct__view_open(&v, st, NULL, 0, &err), &err);
+    CHECK(ct__view_static(&v));
+    ct__view_render(&v, px, W, H);
+    long other = 0;
+    for (int yy = v.bottom.y + 1; yy < H; yy++)
+      for (int xx = 0; xx < W; xx++) other += at(xx, yy) != COL_BG_;
+    CHECK(other == 0);
+    CHECK(ct__view_export_frames(&v, dir, 320, 240, &err) == 1);
+    snprintf(f, sizeof f, "%s/frame_0002.png", dir);
+    CHECK(access(f, F_OK) != 0);
+    snprintf(f, sizeof f, "%s/frame_0001.png", dir);
+    CHECK(access(f, F_OK) == 0);
+    remove(f);
+    ct__view_close(&v);
+    remove(st);
+  }
+  rmdir(dir);
 }
 
 /* Live: a run still being written; a refresh brings in the new snapshot,
@@ -421,6 +635,9 @@ int main(void) {
   if (ok_) {
     test_render(path);
     test_compare(path);
+    test_diff_scale(path);
+    test_times(path);
+    test_audit(path);
   }
   test_live();
   remove(path);

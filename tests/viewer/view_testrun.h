@@ -3,7 +3,9 @@
  * with a water strip, one road, and three snapshots 10 minutes apart of
  *   flood.depth(t, i, j) = (t + 1) * 0.05 * (i % 10)   for rows j < 20,
  *                          0                            below,
- * so the run's range is [0, 1.35] m and every cell's value is known. */
+ * so the run's range is [0, 1.35] m and every cell's value is known.
+ * tr_make_opt varies it: another start, snapshot spacing, depths times a
+ * factor, left "interrupted", or static layers only. */
 #ifndef VIEW_TESTRUN_H
 #define VIEW_TESTRUN_H
 
@@ -19,7 +21,15 @@ static inline double tr_depth(int t, int i, int j) {
   return j < 20 ? (t + 1) * 0.05 * (i % 10) : 0.0;
 }
 
-static inline int tr_make(const char *path, ct_error *err) {
+typedef struct tr_opts {
+  const char *start;   /* ISO 8601 */
+  double dt;           /* seconds between snapshots */
+  double scale;        /* depth factor */
+  int interrupted;     /* closed as not complete */
+  int static_only;     /* no snapshots */
+} tr_opts;
+
+static inline int tr_make_opt(const char *path, const tr_opts *o, ct_error *err) {
   ct_grid g;
   int rc = ct_grid_init(&g, "EPSG:32648", 660000.0, 1520000.0,
                         660000.0 + 10.0 * TR_NX, 1520000.0 + 10.0 * TR_NY,
@@ -34,7 +44,7 @@ static inline int tr_make(const char *path, ct_error *err) {
                    : NULL;
   double start = 0.0;
   int off = 0;
-  ct_parse_iso8601(TR_START, &start, &off);
+  ct_parse_iso8601(o->start, &start, &off);
   ct_snapshot_meta meta = {.title = "viewer test", .start_unix = start,
                            .utc_offset_s = off, .duration = 1200.0};
   ct_snapshot *s = NULL;
@@ -58,19 +68,24 @@ static inline int tr_make(const char *path, ct_error *err) {
     ct_vector v = {.name = vname, .nfeat = 1, .feat = &f};
     rc = ct_snapshot_write_lines(s, "roads", &v, err);
   }
-  for (int t = 0; t < TR_NT && !rc; t++) {
+  for (int t = 0; t < TR_NT && !rc && !o->static_only; t++) {
     for (int j = 0; j < TR_NY; j++)
       for (int i = 0; i < TR_NX; i++)
-        d->data[j * TR_NX + i] = (float)tr_depth(t, i, j);
-    rc = ct_snapshot_append(s, 600.0 * t, &d, 1, err);
+        d->data[j * TR_NX + i] = (float)(o->scale * tr_depth(t, i, j));
+    rc = ct_snapshot_append(s, o->dt * t, &d, 1, err);
   }
   if (s) {
-    int rc2 = ct_snapshot_close(s, 1, err);
+    int rc2 = ct_snapshot_close(s, !o->interrupted, err);
     if (!rc) rc = rc2;
   }
   ct_fields_free(fs);
   ct_grid_free(&g);
   return rc;
+}
+
+static inline int tr_make(const char *path, ct_error *err) {
+  tr_opts o = {TR_START, 600.0, 1.0, 0, 0};
+  return tr_make_opt(path, &o, err);
 }
 
 #endif
