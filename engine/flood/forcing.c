@@ -565,6 +565,12 @@ static int init_rain(ct__flood_model *m, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
   const ct_entry *e = ct_scenario_entry(sc, "flood", "rain");
   const ct_entry *eg = ct_scenario_entry(sc, "flood", "rain.gauges");
+  const ct_entry *em = ct_scenario_entry(sc, "flood", "rain.method");
+  if (em && !eg)
+    /* a method for gauges nobody gave would be silently unused */
+    return ct_scenario_error(sc, em, CT_EINVAL, err,
+                             "rain.method needs rain.gauges (CSV name,x,y) "
+                             "and a rain series with a column per gauge");
   if (!e) {
     if (eg)
       return ct_scenario_error(sc, eg, CT_EINVAL, err,

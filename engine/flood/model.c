@@ -17,6 +17,9 @@ static const char *const flood_keys[] = {
     "inflow.*", "threshold", "max_dt",      "theta",     "alpha",
     "initial_level", NULL};
 
+/* The team's land-use code of rivers, lakes and ponds. */
+enum { LU_WATER = 5 };
+
 /* Manning n by land use (Chow 1959 ranges; dense urban high as a proxy for
  * buildings, REFERENCES §1): unknown, dense urban, residential, industrial,
  * green, water, road, bare. */
@@ -402,8 +405,10 @@ static int model_init(void **self, const ct_env *env, ct_error *err) {
     m->f_tmax->data[k] = NAN;
     m->f_first->data[k] = NAN;
   }
-  /* Initial water (initial_level): its depth is the maximum so far, at 0 s;
-   * and it is a water body, not a flood, in the flooded-area KPIs. */
+  /* Initial water (initial_level): its depth is the maximum so far, at 0 s.
+   * Water bodies are not floods in the flooded-area KPIs: the land-use
+   * class water where there is a land-use layer (so land a higher tide puts
+   * under water at the start still counts), else what starts wet. */
   ct_flood_depth(m->sim, m->f_max->data);
   m->wet0 = malloc(n);
   if (!m->wet0) {
@@ -412,7 +417,7 @@ static int model_init(void **self, const ct_env *env, ct_error *err) {
   }
   for (size_t k = 0; k < n; k++) {
     if (m->f_max->data[k] > 0) m->f_tmax->data[k] = 0.0f;
-    m->wet0[k] = m->f_max->data[k] > 0.01f;
+    m->wet0[k] = m->cls ? m->cls[k] == LU_WATER : m->f_max->data[k] > 0.01f;
   }
   double dc = env->coupling > 0 ? env->coupling : 60.0;
   m->capbal = (int)ceil(env->duration / dc) + 4;
@@ -572,7 +577,7 @@ static int model_summary(void *self, ct_json *j, ct_error *err) {
     if (d[k] > 0.1) e1 += cell;
     if (d[k] > 0.3) e3 += cell;
   }
-  /* By the maximum depth of the run, on cells dry at the start. */
+  /* By the maximum depth of the run, on land (not water bodies). */
   ct_json_object(j, "flooded_area_m2");
   ct_json_number(j, "0.1", a1);
   ct_json_number(j, "0.3", a3);
@@ -581,7 +586,7 @@ static int model_summary(void *self, ct_json *j, ct_error *err) {
   ct_json_number(j, "0.1", e1);
   ct_json_number(j, "0.3", e3);
   ct_json_end(j);
-  ct_json_number(j, "max_depth_m", hmax); /* on land dry at the start */
+  ct_json_number(j, "max_depth_m", hmax); /* on land */
   ct_json_number(j, "threshold_m", m->threshold);
   ct_json_int(j, "steps", m->nsteps);
   ct_json_array(j, "balance");

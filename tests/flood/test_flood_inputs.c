@@ -166,6 +166,37 @@ int main(void) {
   CHECK(er < 1e-6);
   printf("good scenario: volume_error_rel %.3g\n", er);
 
+  /* Flooded-area KPIs with a land-use layer: land that starts under water
+   * (initial_level 2.51 m over a bed of 1.7 .. 2.75 m) counts, cells of the
+   * water class (5) do not. One short step: the maximum depth is the start's
+   * to within 1 mm, and no land cell's start depth lies within 1 mm of the
+   * 0.1 and 0.3 m thresholds (checked), so the areas are exact counts. */
+  {
+    double a1 = 0, a3 = 0, near = 0;
+    for (int k = 0; k < NX * NY; k++) {
+      double h = 2.51 - dem[k];
+      if (lu[k] == 5.0f) continue;
+      a1 += h > 0.1 ? 100.0 : 0.0;
+      a3 += h > 0.3 ? 100.0 : 0.0;
+      near += fabs(h - 0.1) < 1e-3 || fabs(h - 0.3) < 1e-3;
+    }
+    CHECK(near == 0 && a1 > 0 && a3 > 0);
+    rc = try_flood("landuse = landuse\ninitial_level = 2.51\nmax_dt = 0.01\n", 1,
+                   msg, sizeof msg, sum, sizeof sum);
+    if (rc) printf("initial level failed: %s\n", msg);
+    CHECK(rc == 0);
+    const char *fa = strstr(sum, "\"flooded_area_m2\"");
+    const char *p1 = fa ? strstr(fa, "\"0.1\":") : NULL;
+    const char *p3 = fa ? strstr(fa, "\"0.3\":") : NULL;
+    double g1 = p1 ? atof(p1 + 6) : -1, g3 = p3 ? atof(p3 + 6) : -1;
+    printf("land under water at the start: %.0f / %.0f m2 (> 0.1 / 0.3 m), "
+           "expected %.0f / %.0f\n", g1, g3, a1, a3);
+    CHECK(g1 == a1 && g3 == a3);
+  }
+
+  /* A gauge method without gauges: an error, not a key silently unused. */
+  bad("rain = 20\nrain.method = thiessen\n", "storm.ini:11", "rain.gauges");
+
   /* Gauges (Thiessen and inverse distance) and a raster stack: the rain
    * delivered is the areal mean rate times the time. Two gauges placed
    * symmetrically about the domain's centre line, 10 and 30 mm/h: either
