@@ -104,6 +104,28 @@ int ct_crs_to_wkt(const char *crs, char **wkt, ct_error *err) {
   return rc;
 }
 
+int ct_crs_require_metres(const char *crs, ct_error *err) {
+  ct__gis_begin();
+  OGRSpatialReferenceH s;
+  int rc = ct__srs_new(crs, NULL, &s, err);
+  if (!rc) {
+    double m = OSRGetLinearUnits(s, NULL);
+    if (OSRIsGeographic(s) || !OSRIsProjected(s))
+      rc = ct_error_set(err, CT_ECRS,
+                        "%.80s is not a projected CRS: the domain's bounds and "
+                        "cell size are metres, so it needs one in metres "
+                        "(e.g. a UTM zone: EPSG:32648 for Ho Chi Minh City)",
+                        crs);
+    else if (fabs(m - 1.0) > 1e-9)
+      rc = ct_error_set(err, CT_ECRS,
+                        "%.80s is in units of %g m; the domain needs a CRS in "
+                        "metres", crs, m);
+    OSRDestroySpatialReference(s);
+  }
+  ct__gis_end();
+  return rc;
+}
+
 int ct_transform_points(const char *from, const char *to, int n, double *x,
                         double *y, ct_error *err) {
   if (n < 0 || (n > 0 && (!x || !y)))

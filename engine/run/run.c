@@ -85,8 +85,10 @@ static int build_grid(run_state *r, ct_error *err) {
                              sc->grid_layer);
     return CT_OK;
   }
-  int rc = ct_grid_init(&r->grid, sc->crs, sc->bounds[0], sc->bounds[1],
-                        sc->bounds[2], sc->bounds[3], sc->cell, err);
+  int rc = ct_crs_require_metres(sc->crs, err);
+  if (!rc)
+    rc = ct_grid_init(&r->grid, sc->crs, sc->bounds[0], sc->bounds[1],
+                      sc->bounds[2], sc->bounds[3], sc->cell, err);
   if (rc) {
     const ct_entry *e = ct_scenario_entry(sc, "domain", rc == CT_ECRS ? "crs" : "bounds");
     char msg[sizeof err->msg];

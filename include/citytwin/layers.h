@@ -103,6 +103,9 @@ int ct_transform_points(const char *from, const char *to, int n, double *x,
                         double *y, ct_error *err);
 /* Normalises a CRS spelling to WKT (malloc'd); CT_ECRS when unknown. */
 int ct_crs_to_wkt(const char *crs, char **wkt, ct_error *err);
+/* CT_OK when crs is projected in metres (the grid's cells, lengths and
+ * areas are metres); else CT_ECRS saying what it is instead. */
+int ct_crs_require_metres(const char *crs, ct_error *err);
 
 /* --- the loaded layers of a scenario --- */
 

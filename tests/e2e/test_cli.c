@@ -107,6 +107,19 @@ int main(void) {
   const char *msg = slurp(path);
   CHECK(msg && strstr(msg, "typo.ini:9: [output] unknown key 'intervl'; did "
                            "you mean 'interval'?"));
+  /* A domain in degrees: exit 2 naming crs's line (it ran, with degrees
+   * taken for metres). */
+  snprintf(path, sizeof path, "%s/demo/degrees.ini", dir);
+  fp = fopen(path, "w");
+  fprintf(fp, "[scenario]\nstart = 2026-09-15T14:00:00+07:00\nduration = 1h\n"
+              "[domain]\ncrs = EPSG:4326\nbounds = 106.65 10.73 106.75 10.81\n"
+              "cell = 0.001\n");
+  fclose(fp);
+  CHECK(ct_test_sh("%s check %s 2> %s/err.txt", CT_CLI, path, dir) == 2);
+  snprintf(path, sizeof path, "%s/err.txt", dir);
+  msg = slurp(path);
+  CHECK(msg && strstr(msg, "degrees.ini:5: [domain] crs: EPSG:4326 is not a "
+                           "projected CRS"));
   /* A missing scenario and an unreadable run file: exit 2 too. */
   CHECK(ct_test_sh("%s run %s/nope.ini 2> /dev/null", CT_CLI, dir) == 2);
   CHECK(ct_test_sh("%s info %s/demo/demo.ini 2> /dev/null", CT_CLI, dir) == 2);

@@ -31,6 +31,15 @@ int main(void) {
   CHECK(strstr(err.msg, "EPSG:99999") != NULL);
   CHECK(ct_crs_to_wkt("not a crs", &wkt, &err) == CT_ECRS);
   CHECK(strstr(err.msg, "not a crs") != NULL);
+  /* The domain's CRS: projected in metres (UTM, VN-2000 / UTM), not
+   * degrees (WGS 84) nor US feet (Texas state plane, EPSG:2277) */
+  CHECK_OK(ct_crs_require_metres("EPSG:32648", &err), &err);
+  CHECK_OK(ct_crs_require_metres("EPSG:3405", &err), &err);
+  CHECK(ct_crs_require_metres("EPSG:4326", &err) == CT_ECRS &&
+        strstr(err.msg, "EPSG:4326 is not a projected CRS"));
+  CHECK(ct_crs_require_metres("EPSG:2277", &err) == CT_ECRS &&
+        strstr(err.msg, "in units of 0.3048"));
+  CHECK(ct_crs_require_metres("EPSG:99999", &err) == CT_ECRS);
 
   /* Ben Thanh market (106.6981 E, 10.7725 N): ours vs PROJ's. Both run the
    * same PROJ operation, so they agree to round-off; 1 mm is far below any
