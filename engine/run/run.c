@@ -41,6 +41,7 @@ typedef struct run_state {
   gauge *gauges;
   int ngauges;
   FILE *gauge_fp;
+  int gauge_units; /* the CSV has a units column (all but older runs') */
   ct_snapshot *snap;
   ct_state *ckpt;      /* the checkpoint store, reused after each snapshot */
 } run_state;
@@ -206,11 +207,15 @@ static int load_gauges(run_state *r, ct_error *err) {
   return rc;
 }
 
+static const char gauge_header[] = "time,gauge,field,value,units\n";
+
 static void write_gauges(run_state *r, double t) {
   for (int g = 0; g < r->ngauges; g++)
-    for (int k = 0; k < r->nout; k++)
-      fprintf(r->gauge_fp, "%.3f,%s,%s,%.6g\n", t, r->gauges[g].name,
+    for (int k = 0; k < r->nout; k++) {
+      fprintf(r->gauge_fp, "%.3f,%s,%s,%.6g", t, r->gauges[g].name,
               r->out[k]->name, (double)r->out[k]->data[r->gauges[g].idx]);
+      fprintf(r->gauge_fp, r->gauge_units ? ",%s\n" : "\n", r->out[k]->units);
+    }
   fflush(r->gauge_fp);
 }
 
@@ -360,7 +365,8 @@ static int open_outputs(run_state *r, const char *file, ct_run_result *res,
     if (!r->gauge_fp)
       return ct_error_set(err, CT_EIO, "%s: cannot write: %s", res->gauges,
                           strerror(errno));
-    fprintf(r->gauge_fp, "time,gauge,field,value\n");
+    fputs(gauge_header, r->gauge_fp);
+    r->gauge_units = 1;
   }
   return CT_OK;
 }
@@ -618,11 +624,16 @@ static int resume_outputs(run_state *r, const char *file, clock_state *c,
   if (r->ngauges) {
     sibling(file, "_gauges.csv", res->gauges, sizeof res->gauges);
     if ((rc = cut_gauges(res->gauges, c->t, err))) return rc;
-    int fresh = access(res->gauges, F_OK) != 0;
+    /* a run begun by an older version goes on without the units column */
+    char head[128] = "";
+    FILE *old = fopen(res->gauges, "r");
+    int fresh = !old || !fgets(head, sizeof head, old);
+    if (old) fclose(old);
+    r->gauge_units = fresh || strstr(head, ",units") != NULL;
     if (!(r->gauge_fp = fopen(res->gauges, "a")))
       return ct_error_set(err, CT_EIO, "%s: cannot write: %s", res->gauges,
                           strerror(errno));
-    if (fresh) fprintf(r->gauge_fp, "time,gauge,field,value\n");
+    if (fresh) fputs(gauge_header, r->gauge_fp);
   }
   return CT_OK;
 }

@@ -258,6 +258,9 @@ static void resume(const char *dir) {
   a = rel_slurp(ga);
   b = rel_slurp(gb);
   CHECK(a && b && strlen(a) > 100 && !strcmp(a, b));
+  /* each row carries its field's units, the header names them */
+  CHECK(a && !strncmp(a, "time,gauge,field,value,units\n", 29) &&
+        strstr(a, ",hollow,flood.depth,") && strstr(a, ",m\n"));
   free(a);
   free(b);
   /* a finished run is not resumed again */
