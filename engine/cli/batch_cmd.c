@@ -45,21 +45,40 @@ static void child_warn(void *ud, const char *text) {
   fprintf(stderr, "warning: %s\n", text);
 }
 
-/* One display for the whole batch: a bar on a terminal, lines otherwise. */
+/* One display for the whole batch: a bar on a terminal, lines otherwise.
+ * It counts runs, the base among them, as the final line counts "base + N
+ * variants". Off a terminal a line comes every 10 % and whenever a run
+ * finishes, so the last line always says all are done. */
 static void progress_line(int tty, double f, int done, int n, int running) {
-  static int last = -1;
+  static int last = -1, last_done = -1;
   int pct = (int)(100 * f);
   if (tty) {
     char bar[41];
     for (int k = 0; k < 40; k++) bar[k] = k < (int)(40 * f) ? '#' : '.';
     bar[40] = '\0';
-    fprintf(stderr, "\r[%s] %3d%%  %d/%d variants done, %d running ", bar, pct,
+    fprintf(stderr, "\r[%s] %3d%%  %d/%d runs done, %d running ", bar, pct,
             done, n, running);
-  } else if (pct / 10 != last / 10) {
-    fprintf(stderr, "batch: %3d%%  %d/%d variants done, %d running\n", pct, done,
+  } else if (pct / 10 != last / 10 || done != last_done) {
+    fprintf(stderr, "batch: %3d%%  %d/%d runs done, %d running\n", pct, done,
             n, running);
   }
   last = pct;
+  last_done = done;
+}
+
+/* Where the batch stands: a run's own progress reaches 1 when its last
+ * step is written, before its process ends and it counts as done; so a run
+ * counts whole only once done, and 100 % means every run is. */
+static void show_progress(int tty, int n, const int *state, const float *frac,
+                          int running) {
+  double sum = 0;
+  int done = 0;
+  for (int k = 0; k < n; k++) {
+    int fin = state[k] >= 2;
+    sum += fin ? 1.0 : fmin(frac[k], 0.99);
+    done += fin;
+  }
+  progress_line(tty, n > 0 ? sum / n : 1.0, done, n, running);
 }
 
 /* In the child: run variant k, its messages into its folder's log. */
@@ -249,16 +268,10 @@ int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
         }
       }
     }
-    if (!quiet) {
-      double sum = 0;
-      int done = 0;
-      for (int k = 0; k < n; k++) {
-        sum += frac[k];
-        done += state[k] >= 2;
-      }
-      progress_line(tty, sum / n, done, n, running);
-    }
+    if (!quiet) show_progress(tty, n, state, frac, running);
   }
+  /* (also when every run was complete already and none started) */
+  if (!quiet && !*stop) show_progress(tty, n, state, frac, running);
   close(fds[0]);
   close(fds[1]);
   if (!quiet && tty) fputc('\n', stderr);
@@ -271,9 +284,11 @@ int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
     fprintf(stderr, "error: %s\n", err.msg);
     rc = 1;
   } else if (!quiet) {
-    printf("batch:   %d variant(s), %d failed\nreport:  %s/report.md\nkpis:    "
-           "%s/kpis.csv\nmaps:    %s/maps/\n",
-           n, nfailed, b.out_dir, b.out_dir, b.out_dir);
+    /* var[0] is the base: "4 variant(s)" for base + 3 misled. */
+    printf("batch:   base + %d variant%s, %d failed\nreport:  %s/report.md\n"
+           "kpis:    %s/kpis.csv\nmaps:    %s/maps/\n",
+           n - 1, n - 1 == 1 ? "" : "s", nfailed, b.out_dir, b.out_dir,
+           b.out_dir);
   }
   for (int k = 0; k < n; k++) free(text[k]);
   free(text);

@@ -82,6 +82,13 @@ static int load_raster(ct_layer *L, GDALDatasetH ds, const ct_layer_spec *sp,
   if (!valid)
     warnf(warn, ud, "%s: has no data anywhere in the domain (all nodata)",
           label);
+  /* A drains raster in mm/h must not reach the run file as "1". */
+  const char *u = sp->units ? sp->units
+                            : GDALGetRasterUnitType(
+                                  GDALGetRasterBand(ds, sp->band > 0 ? sp->band : 1));
+  while (u && (*u == ' ' || *u == '\t')) u++;
+  if (u && *u && !(L->units = strdup(u)))
+    return ct_error_set(err, CT_ENOMEM, "%s: out of memory", label);
   return CT_OK;
 }
 
@@ -219,6 +226,7 @@ void ct_layers_free(ct_layers *ls) {
   if (!ls) return;
   for (int k = 0; k < ls->n; k++) {
     free(ls->l[k].name);
+    free(ls->l[k].units);
     ct_free_aligned(ls->l[k].raster);
     ct_vector_free(&ls->l[k].vec);
   }

@@ -827,6 +827,35 @@ static int diff_map(const ct_batch *b, int k, const char *field, ct_error *err) 
   return rc;
 }
 
+/* Text inside a Markdown table cell: a '|' would end the cell early. */
+static void md_text(FILE *md, const char *t) {
+  for (; *t; t++) {
+    if (*t == '|') fputc('\\', md);
+    fputc(*t == '\n' || *t == '\r' ? ' ' : *t, md);
+  }
+}
+
+/* A variant's description, else what it changes, so that no row of the
+ * report is blank: a reader should not have to open the batch file to
+ * learn what a variant is. */
+static void describe(FILE *md, const ct_variant *v) {
+  if (v->description && v->description[0]) {
+    md_text(md, v->description);
+    return;
+  }
+  int n = 0;
+  for (int m = 0; v->sec && m < v->sec->n; m++) {
+    const ct_entry *e = &v->sec->e[m];
+    if (!strcmp(e->key, "description")) continue;
+    fprintf(md, "%s`", n++ ? ", " : "");
+    md_text(md, e->key);
+    fputs(" = ", md);
+    md_text(md, e->value);
+    fputc('`', md);
+  }
+  if (!n) fputs("— (no changes: the base again)", md);
+}
+
 int ct_batch_report(const ct_batch *b, const int *failed, ct_error *err) {
   kpis *p = calloc((size_t)b->nvar, sizeof *p);
   if (!p) return ct_error_set(err, CT_ENOMEM, "out of memory");
@@ -862,9 +891,11 @@ int ct_batch_report(const ct_batch *b, const int *failed, ct_error *err) {
               "variant's value, and in brackets its change against the base.\n\n",
           b->path, b->base);
   fprintf(md, "| variant | description |\n|---|---|\n");
-  for (int k = 0; k < b->nvar; k++)
-    fprintf(md, "| %s | %s%s |\n", b->var[k].name, b->var[k].description,
-            failed[k] ? " **(failed: see the batch log)**" : "");
+  for (int k = 0; k < b->nvar; k++) {
+    fprintf(md, "| %s | ", b->var[k].name);
+    describe(md, &b->var[k]);
+    fprintf(md, "%s |\n", failed[k] ? " **(failed: see the batch log)**" : "");
+  }
   fprintf(md, "\n| KPI |");
   for (int k = 0; k < b->nvar; k++) fprintf(md, " %s |", b->var[k].name);
   fprintf(md, "\n|---|");

@@ -108,7 +108,7 @@ static int publish_layers(run_state *r, ct_error *err) {
     char name[64], long_name[128];
     snprintf(name, sizeof name, "layer.%s", l->name);
     snprintf(long_name, sizeof long_name, "input layer '%s'", l->name);
-    const char *units = l->spec && l->spec->units ? l->spec->units
+    const char *units = l->units                       ? l->units
                         : strcmp(l->name, "dem") == 0 ? "m" : "1";
     if (strcmp(l->name, "dem") == 0)
       snprintf(long_name, sizeof long_name, "ground elevation (input layer 'dem')");

@@ -202,17 +202,37 @@ static int load_demand(tm *m, ct_error *err) {
     char k[32];
     snprintf(k, sizeof k, "fleet.%s", cname[c]);
     fl[c] = m->t->fleet[c];
-    if (ct_scenario_entry(sc, S, k)) any = 1;
+    if (ct_scenario_entry(sc, S, k)) any++;
   }
   if (any) {
+    double sum = 0;
+    const ct_entry *first = NULL;
+    char given[256] = "";
     for (int c = 0; c < CT__NC; c++) {
       char k[32];
       snprintf(k, sizeof k, "fleet.%s", cname[c]);
       if ((rc = ct_scenario_double(sc, S, k, 0.0, &fl[c], err))) return rc;
+      const ct_entry *e = ct_scenario_entry(sc, S, k);
       if (!(fl[c] >= 0))
-        return ct_scenario_error(sc, ct_scenario_entry(sc, S, k), CT_EINVAL,
-                                 err, "expected a share >= 0");
+        return ct_scenario_error(sc, e, CT_EINVAL, err,
+                                 "expected a share >= 0");
+      sum += fl[c];
+      if (e) {
+        size_t n = strlen(given);
+        snprintf(given + n, sizeof given - n, "%s%s %g", n ? " + " : "",
+                 cname[c], fl[c]);
+        if (!first || e->line < first->line) first = e;
+      }
     }
+    /* Refused rather than normalised: a mistyped share would otherwise
+     * quietly shift the modal split (0.9 + 0.15 became 86 % / 14 %). */
+    if (!(fabs(sum - 1) <= 1e-6))
+      return ct_scenario_error(
+          sc, first, CT_EINVAL, err,
+          "the fleet shares sum to %.6g, not 1 (%s%s); give shares that add "
+          "up to 1",
+          sum, given,
+          any < CT__NC ? "; a class not given counts 0" : "");
     ct_traffic_set_fleet(m->t, fl);
   }
   const ct_section *sec = ct_scenario_section(sc, S);

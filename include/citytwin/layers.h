@@ -116,6 +116,9 @@ typedef struct ct_layer {
   ct_vector vec;     /* (vectors) */
   char sha256[65];   /* of the source file */
   const ct_layer_spec *spec;
+  /* what the values are in: [layer] units, else the raster band's own unit
+   * type (GDAL), else NULL (malloc'd) */
+  char *units;
 } ct_layer;
 
 typedef struct ct_layers {

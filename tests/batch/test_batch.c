@@ -192,6 +192,65 @@ int main(void) {
           kpi(name, "flood.volume_error_rel"));
   }
 
+  /* What the batch tells its user, off a terminal: progress counts runs
+   * (the base is one) and its last line has them all done, none running
+   * (it said "100% 3/4 variants done, 1 running"); the summary says
+   * "base + 3 variants" (it said "4 variant(s)"); report.md has no blank
+   * description: a variant without one shows what it changes. */
+  put("short.ini",
+      "[scenario]\nname = valley\nstart = 2026-09-15T14:00:00+07:00\n"
+      "duration = 20min\n[domain]\ngrid = dem\n[layers]\ndem = dem.tif\n"
+      "[output]\ninterval = 10min\n[flood]\nrain = 40\ndrains = 10\n");
+  put("shown.ini",
+      "[batch]\nbase = short.ini\noutput = out3\nmaps = flood.max_depth\n"
+      "[variant more_drains]\ndescription = drains | doubled\n"
+      "drains.scale = 2\n"
+      "[variant wetter]\nrain.scale = 1.5\n"
+      "[variant again]\n");
+  CHECK(ct_test_sh("%s batch %s/shown.ini -j 2 > %s/out.txt 2> %s/prog.txt",
+                   CT_CLI, dir, dir, dir) == 0);
+  {
+    static char text[1 << 16];
+    char last[512] = "", line[512];
+    int n100 = 0, bad100 = 0;
+    snprintf(path, sizeof path, "%s/prog.txt", dir);
+    FILE *pf = fopen(path, "r");
+    while (pf && fgets(line, sizeof line, pf)) {
+      if (strncmp(line, "batch:", 6)) continue;
+      snprintf(last, sizeof last, "%s", line);
+      if (strstr(line, "100%")) {
+        n100++;
+        bad100 += !strstr(line, "4/4 runs done, 0 running");
+      }
+    }
+    if (pf) fclose(pf);
+    fprintf(stderr, "last progress line: %s", last);
+    CHECK(strstr(last, "batch: 100%  4/4 runs done, 0 running") != NULL);
+    CHECK(n100 >= 1 && bad100 == 0);
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    pf = fopen(path, "r");
+    size_t nr = pf ? fread(text, 1, sizeof text - 1, pf) : 0;
+    text[nr] = '\0';
+    if (pf) fclose(pf);
+    CHECK(strstr(text, "batch:   base + 3 variants, 0 failed\n") != NULL);
+    snprintf(path, sizeof path, "%s/out3/report.md", dir);
+    pf = fopen(path, "r");
+    nr = pf ? fread(text, 1, sizeof text - 1, pf) : 0;
+    text[nr] = '\0';
+    if (pf) fclose(pf);
+    CHECK(strstr(text, "| base | the base scenario |\n"));
+    CHECK(strstr(text, "| more_drains | drains \\| doubled |\n"));
+    CHECK(strstr(text, "| wetter | `rain.scale = 1.5` |\n"));
+    CHECK(strstr(text, "| again | — (no changes: the base again) |\n"));
+    CHECK(strstr(text, "|  |") == NULL);
+    /* Run again: all complete, nothing starts, and progress still ends
+     * with every run done. */
+    CHECK(ct_test_sh("%s batch %s/shown.ini 2> %s/prog.txt > /dev/null",
+                     CT_CLI, dir, dir) == 0);
+    CHECK(ct_test_sh("grep batch: %s/prog.txt | tail -n 1 | grep -q "
+                     "'100%%  4/4 runs done, 0 running'", dir) == 0);
+  }
+
   /* Bad batch files: file:line and exit status 2. */
   put("typo.ini", "[batch]\nbase = base.ini\n[variant a]\nflood.rian = 50\n");
   CHECK(ct_test_sh("%s batch %s/typo.ini 2> %s/err.txt", CT_CLI, dir, dir) == 2);
