@@ -70,6 +70,8 @@ typedef struct ct__vector_notes {
   int invalid;               /* polygon features GEOS finds invalid
                                 (self-intersecting or crossing rings) */
   long long invalid_fid;
+  int no_geom;               /* features without any geometry, left out */
+  long long no_geom_fid;
 } ct__vector_notes;
 /* ct_vector_read filling notes (may be NULL). */
 int ct__vector_read(const char *path, const char *source, const char *crs,

@@ -107,6 +107,10 @@ static int load_vector(ct_layer *L, const ct_layer_spec *sp, const ct_grid *g,
           "first is fid %lld)",
           label, notes.degenerate, notes.degenerate == 1 ? "" : "s",
           notes.degenerate_fid);
+  if (notes.no_geom)
+    warnf(warn, ud, "%s: %d feature%s without a geometry left out (the first "
+          "is fid %lld)", label, notes.no_geom, notes.no_geom == 1 ? "" : "s",
+          notes.no_geom_fid);
   if (notes.invalid)
     warnf(warn, ud,
           "%s: %d polygon%s not valid: self-intersecting or crossing rings "

@@ -376,6 +376,8 @@ int ct__vector_read(const char *path, const char *source, const char *crs,
     if (!f) break;
     b.type = b.npts = b.nparts = b.dropped = 0;
     OGRGeometryH geom = OGR_F_GetGeometryRef(f);
+    if ((!geom || OGR_G_IsEmpty(geom)) && !notes->no_geom++)
+      notes->no_geom_fid = (long long)OGR_F_GetFID(f);
     add_geom(&b, geom, 0);
     if (b.oom) {
       OGR_F_Destroy(f);

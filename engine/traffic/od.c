@@ -87,7 +87,12 @@ void ct__zones_free(ct__zones *z) {
   memset(z, 0, sizeof *z);
 }
 
-/* A zone id, "x y" coordinates, or a junction number -> node, or -1. */
+/* How far an "x y" end may lie from the network: beyond it, coordinates in
+ * another CRS (degrees, a swapped pair) are likelier than a real place. */
+#define OD_SNAP_MAX_M 2000.0
+
+/* A zone id, "x y" coordinates, or a junction number -> node; -1 unknown,
+ * -2 coordinates farther than OD_SNAP_MAX_M from every junction. */
 static int resolve(ct_traffic *t, const ct__zones *z, const char *s) {
   if (z && z->n) {
     for (int k = 0; k < z->n; k++)
@@ -96,8 +101,12 @@ static int resolve(ct_traffic *t, const ct__zones *z, const char *s) {
   }
   double x, y;
   int used = 0;
-  if (sscanf(s, "%lf %lf %n", &x, &y, &used) == 2 && s[used] == 0)
-    return ct_traffic_nearest_node(t, x, y);
+  if (sscanf(s, "%lf %lf %n", &x, &y, &used) == 2 && s[used] == 0) {
+    int v = ct_traffic_nearest_node(t, x, y);
+    if (v >= 0 && !(hypot(t->nx_[v] - x, t->ny_[v] - y) <= OD_SNAP_MAX_M))
+      return -2;
+    return v;
+  }
   char *end;
   long v = strtol(s, &end, 10);
   if (*s && *end == 0 && v >= 0 && v < t->nnodes) return (int)v;
@@ -163,6 +172,14 @@ int ct__od_read(ct_traffic *t, const char *path, const ct__zones *z,
       break;
     }
     int o = resolve(t, z, f[co]), d = resolve(t, z, f[cd]);
+    if (o == -2 || d == -2) {
+      rc = ct_error_set(err, CT_EINVAL,
+                        "%s:%d: '%s' lies more than %.0f m from every "
+                        "junction of the road network (coordinates in "
+                        "another CRS? they are in the domain's)",
+                        path, lineno, o == -2 ? f[co] : f[cd], OD_SNAP_MAX_M);
+      break;
+    }
     if (o < 0 || d < 0) {
       const char *bad = o < 0 ? f[co] : f[cd];
       rc = ct_error_set(err, CT_EINVAL,

@@ -207,18 +207,25 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
   }
   int has_tags = is_osm && ct_vector_field(v, "other_tags") >= 0;
 
-  /* the drivable lines */
+  /* the drivable lines; what was not usable is counted for one warning */
   int nline = 0, nvert = 0;
+  int no_geom = 0, bad_class = 0, bad_lanes = 0, bad_speed = 0;
+  char bad_class_eg[64] = "";
   line *lines = malloc(((size_t)v->nfeat + 1) * 4 * sizeof *lines);
   int capline = (v->nfeat + 1) * 4;
   if (!lines) return ct_error_set(err, CT_ENOMEM, "traffic: out of memory");
   for (int f = 0; f < v->nfeat; f++) {
     const ct_feature *ft = &v->feat[f];
-    if (ft->type != CT_GEOM_LINE) continue;
+    if (ft->type != CT_GEOM_LINE) {
+      no_geom++;
+      continue;
+    }
     const char *cs = c->cls ? ct_feature_attr(v, ft, c->cls) : NULL;
     int cls = ct__road_class(cs);
     if (cls < 0) {
       if (is_osm) continue; /* footways, steps, rail... */
+      if (cs && *cs && !bad_class++)
+        snprintf(bad_class_eg, sizeof bad_class_eg, "%s", cs);
       cls = UNCLASSIFIED;
     }
     const char *tags = has_tags ? ct_feature_attr(v, ft, "other_tags") : NULL;
@@ -239,8 +246,12 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
           (!strcasecmp(buf, "no") || !strcasecmp(buf, "private")))
         continue;
     } else {
-      if (c->lanes) lanes = parse_num(ct_feature_attr(v, ft, c->lanes));
-      if (c->speed) speed = parse_speed(ct_feature_attr(v, ft, c->speed));
+      const char *ls = c->lanes ? ct_feature_attr(v, ft, c->lanes) : NULL;
+      const char *ss = c->speed ? ct_feature_attr(v, ft, c->speed) : NULL;
+      lanes = parse_num(ls);
+      speed = parse_speed(ss);
+      bad_lanes += ls && *ls && !(lanes > 0);
+      bad_speed += ss && *ss && !(speed > 0);
       if (c->oneway) oneway = parse_oneway(ct_feature_attr(v, ft, c->oneway));
       if (c->bridge) bridge = parse_bridge(ct_feature_attr(v, ft, c->bridge));
     }
@@ -270,6 +281,26 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
       ln->lback = lb > 0 ? lb : per;
       nvert += np;
     }
+  }
+  if (warn && (no_geom || bad_class || bad_lanes || bad_speed)) {
+    char msg[768];
+    size_t n = (size_t)snprintf(msg, sizeof msg, "layer '%s' (%s):", lname,
+                                lpath);
+    if (no_geom)
+      n += (size_t)snprintf(msg + n, sizeof msg - n,
+                            " %d feature(s) that are not lines skipped;",
+                            no_geom);
+    if (bad_class)
+      n += (size_t)snprintf(msg + n, sizeof msg - n,
+                            " %d of an unknown road class (e.g. '%s') taken "
+                            "as unclassified;", bad_class, bad_class_eg);
+    if (bad_lanes || bad_speed)
+      n += (size_t)snprintf(msg + n, sizeof msg - n,
+                            " %d lane count(s) and %d speed(s) not a positive "
+                            "number, the class defaults used instead;",
+                            bad_lanes, bad_speed);
+    if (n < sizeof msg && msg[n - 1] == ';') msg[n - 1] = '\0';
+    warn(ud, msg);
   }
   if (nline == 0) {
     free(lines);

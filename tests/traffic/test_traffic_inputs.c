@@ -84,6 +84,14 @@ static void write_roads(void) {
       "origin,destination,trips,class\n"
       "680000 1190000,680900 1190900,100,bus\n"
       "680000 1190000,680900 1190900,100,tuktuk\n");
+  /* an origin in degrees, 1000 km off the network; then 1.9 km off, kept */
+  put("odfar.csv",
+      "origin,destination,trips\n"
+      "680000 1190000,680900 1190900,10\n"
+      "106.7 10.77,680900 1190900,10\n");
+  put("odnear.csv",
+      "origin,destination,trips\n"
+      "678100 1190000,680900 1190900,10\n");
   put("odn.csv",
       "origin,destination,start,end,trips\n"
       "680000 1190000,680000 1190900,00:00,00:20,100\n");
@@ -225,6 +233,12 @@ int main(void) {
   printf("bad class: %s\n", err.msg);
   CHECK(strstr(err.msg, "odbad.csv:3") != NULL);
   CHECK(strstr(err.msg, "tuktuk") != NULL);
+  snprintf(sec, sizeof sec, "%sdemand = odfar.csv\n", cols);
+  CHECK(run("odfar", sec, 1, &res, &err) < 0);
+  printf("far origin: %s\n", err.msg);
+  CHECK(strstr(err.msg, "odfar.csv:3: '106.7 10.77' lies more than 2000 m"));
+  snprintf(sec, sizeof sec, "%sdemand = odnear.csv\n", cols);
+  CHECK_OK(run("odnear", sec, 0, &res, &err), &err);
 
   /* a signal plan away from any junction */
   snprintf(sec, sizeof sec, "%ssignal.b = 680150 1190150 60 25 25\n", cols);
@@ -316,6 +330,46 @@ int main(void) {
     memset(&res, 0, sizeof res);
     CHECK_OK(ct_run(path, &o, &res, &err), &err);
     CHECK_NEAR(json_num(res.summary, "turn_restrictions"), 0.0, 0);
+  }
+
+  /* a messy road layer runs, with one warning counting what it could not
+   * use: a feature without geometry, an unknown class, unreadable lanes
+   * and speed */
+  {
+    put("messy.geojson",
+        "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\","
+        "\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32648\"}},"
+        "\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{\"kind\":\"residential\","
+        "\"nlanes\":\"two\",\"vmax\":\"fast\"},\"geometry\":{\"type\":"
+        "\"LineString\",\"coordinates\":[[680000,1190000],[680300,1190000]]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"kind\":\"spaceway\","
+        "\"nlanes\":\"2\",\"vmax\":\"40\"},\"geometry\":{\"type\":"
+        "\"LineString\",\"coordinates\":[[680300,1190000],[680600,1190000]]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"kind\":\"residential\"},"
+        "\"geometry\":null}]}");
+    char text[2048], path[4200];
+    snprintf(text, sizeof text,
+             "[scenario]\nname = t\nstart = 2026-09-15T07:00:00+07:00\n"
+             "duration = 10min\n[domain]\ncrs = EPSG:32648\n"
+             "bounds = 679900 1189900 681000 1191000\ncell = 50\n"
+             "[layers]\nroads = messy.geojson\n[output]\nfile = out/messy.nc\n"
+             "interval = 10min\n[traffic]\ndemand = none\ncolumn.class = kind\n"
+             "column.lanes = nlanes\ncolumn.speed = vmax\n");
+    put("messy.ini", text);
+    snprintf(path, sizeof path, "%s/messy.ini", dir);
+    ct_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.check_only = 1;
+    o.warn = on_warn;
+    warnings[0] = 0;
+    memset(&res, 0, sizeof res);
+    CHECK_OK(ct_run(path, &o, &res, &err), &err);
+    printf("messy roads: %s", warnings);
+    CHECK(strstr(warnings, "1 feature without a geometry left out"));
+    CHECK(strstr(warnings, "messy.geojson): 1 of an unknown road class (e.g. "
+                           "'spaceway') taken as unclassified; 1 lane count(s) "
+                           "and 1 speed(s) not a positive number"));
   }
 
   /* turn restrictions come from OpenStreetMap files only */
