@@ -49,13 +49,14 @@ int ct_demo_make(const char *dir, ct_error *err) {
   /* The engine never prints: GDAL's complaints come back in err. */
   CPLPushErrorHandler(CPLQuietErrorHandler);
   if (!(rc = ct__terrain_build(&c, err)) && !(rc = ct__roads_build(&c, err)) &&
-      !(rc = ct__roads_stamp(&c, err))) {
+      !(rc = ct__roads_stamp(&c, err)) &&
+      !(rc = ct__write_scenarios(&c, dir, 1, err))) {
     ct__drains_build(&c);
     if (!(rc = ct__write_rasters(&c, data, err)) &&
         !(rc = ct__write_vectors(&c, data, err)) &&
-        !(rc = ct__write_forcing(&c, data, err)))
-      if (!(rc = ct__write_scenarios(&c, dir, err)))
-        rc = ct__write_forecast(dir, err);
+        !(rc = ct__write_forcing(&c, data, err)) &&
+        !(rc = ct__write_forecast(dir, err)))
+      rc = ct__write_scenarios(&c, dir, 0, err);
   }
   CPLPopErrorHandler();
   ct__city_free(&c);

@@ -140,10 +140,15 @@ int ct__gauges(const ct__city *c, ct__site *out, int max);
 int ct__write_rasters(const ct__city *c, const char *datadir, ct_error *err);
 int ct__write_vectors(const ct__city *c, const char *datadir, ct_error *err);
 int ct__write_forcing(const ct__city *c, const char *datadir, ct_error *err);
-int ct__write_scenarios(const ct__city *c, const char *dir, ct_error *err);
-/* The rain forecast rasters (data/forecast/) and demo_forecast.ini, made
- * from demo.ini (forecast.c). */
+/* demo.ini, demo_short.ini and demo_forecast.ini; with check, only makes
+ * sure none exists with other content (a planner's edits), writing
+ * nothing. */
+int ct__write_scenarios(const ct__city *c, const char *dir, int check,
+                        ct_error *err);
+/* The rain forecast rasters (data/forecast/) (forecast.c); the text of
+ * demo_forecast.ini (malloc'd), demo.ini with the forecast as its rain. */
 int ct__write_forecast(const char *dir, ct_error *err);
+int ct__forecast_ini(const char *demo_ini, char **text, ct_error *err);
 
 /* Rain intensity of the design storm [mm/h] t_storm seconds after it
  * starts (before the series is scaled to the exact depth); r: the share of

@@ -58,33 +58,35 @@ int ct__write_forecast(const char *dir, ct_error *err) {
   }
   ct_grid_free(&g);
   if (rc) return rc;
-  /* demo_forecast.ini: demo.ini with the forecast as its rain. */
-  snprintf(path, sizeof path, "%s/demo.ini", dir);
-  FILE *in = fopen(path, "r");
-  snprintf(path, sizeof path, "%s/demo_forecast.ini", dir);
-  FILE *out = fopen(path, "w");
-  if (!in || !out) {
-    if (in) fclose(in);
-    if (out) fclose(out);
-    return ct_error_set(err, CT_EIO, "demo: cannot write '%s'", path);
-  }
-  char line[1024];
+  return CT_OK;
+}
+
+int ct__forecast_ini(const char *demo_ini, char **text, ct_error *err) {
+  size_t len = 0;
+  FILE *out = open_memstream(text, &len);
+  if (!out) return ct_error_set(err, CT_ENOMEM, "demo: out of memory");
   fputs("# demo_forecast.ini - the demo city driven by the operations centre's\n"
         "# rain forecast: hourly rasters in WGS 84 (data/forecast/), the\n"
         "# time of each in its file name, warped onto the city's grid.\n",
         out);
-  while (fgets(line, sizeof line, in)) {
-    if (!strncmp(line, "name ", 5))
-      snprintf(line, sizeof line, "name     = Demo city: storm from the IOC's rain forecast\n");
-    else if (!strncmp(line, "rain ", 5))
-      snprintf(line, sizeof line, "rain           = stack:data/forecast/rain_*.tif\n");
-    else if (!strncmp(line, "file ", 5))
-      snprintf(line, sizeof line, "file     = out/demo_forecast.nc\n");
-    fputs(line, out);
+  /* demo.ini line by line, with the forecast as its rain */
+  for (const char *p = demo_ini; *p;) {
+    const char *e = strchr(p, '\n');
+    int n = e ? (int)(e - p + 1) : (int)strlen(p);
+    if (!strncmp(p, "name ", 5))
+      fputs("name     = Demo city: storm from the IOC's rain forecast\n", out);
+    else if (!strncmp(p, "rain ", 5))
+      fputs("rain           = stack:data/forecast/rain_*.tif\n", out);
+    else if (!strncmp(p, "file ", 5))
+      fputs("file     = out/demo_forecast.nc\n", out);
+    else
+      fprintf(out, "%.*s", n, p);
+    p += n;
   }
-  int bad = ferror(in) || ferror(out);
-  fclose(in);
-  if (fclose(out) != 0 || bad)
-    return ct_error_set(err, CT_EIO, "demo: cannot write '%s'", path);
+  if (fclose(out) != 0) {
+    free(*text);
+    *text = NULL;
+    return ct_error_set(err, CT_ENOMEM, "demo: out of memory");
+  }
   return CT_OK;
 }

@@ -1,23 +1,23 @@
 /* scenario_files.c - the demo's scenario files: demo.ini (a heavy storm of
  * about 100 mm in 2 h at a spring high tide, 6 h, all three models) and
- * demo_short.ini (the same city and weather, 30 min, for tests). Keys follow
- * INTERFACE.md. Comments sit on lines of their own. */
+ * demo_short.ini (the same city and weather, 30 min, for tests), and
+ * demo_forecast.ini (demo.ini with the forecast rasters as its rain). Keys
+ * follow INTERFACE.md. Comments sit on lines of their own. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "demo/demo_internal.h"
 
-static int write_ini(const ct__city *c, const char *dir, const char *file,
-                     const char *title, const char *start,
-                     const char *duration, const char *series,
-                     const char *out, ct_error *err) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, file);
-  FILE *f = fopen(path, "w");
-  if (!f)
-    return ct_error_set(err, CT_EIO, "demo: cannot create '%s': %s", path,
-                        strerror(errno));
+/* The text of a scenario file (malloc'd into *text). */
+static int render_ini(const ct__city *c, const char *file, const char *title,
+                      const char *start, const char *duration,
+                      const char *series, const char *out, char **text,
+                      ct_error *err) {
+  size_t len = 0;
+  FILE *f = open_memstream(text, &len);
+  if (!f) return ct_error_set(err, CT_ENOMEM, "demo: out of memory");
   /* The river's own inflow enters on a line across the channel just inside
      the north edge. */
   const ct__line *rv = &c->river;
@@ -101,21 +101,70 @@ static int write_ini(const ct__city *c, const char *dir, const char *file,
           CT__DEMO_YMIN, CT__DEMO_XMIN + c->w, CT__DEMO_YMIN + c->h, c->dx, out,
           series, series, CT__DEMO_XMIN + xin - half, CT__DEMO_YMIN + yin,
           CT__DEMO_XMIN + xin + half, CT__DEMO_YMIN + yin, series);
-  int bad = ferror(f);
+  if (fclose(f) != 0) {
+    free(*text);
+    *text = NULL;
+    return ct_error_set(err, CT_ENOMEM, "demo: out of memory");
+  }
+  return 0;
+}
+
+/* Whether dir/file holds exactly text (1), something else (0), or is not
+ * there (-1). */
+static int same_file(const char *dir, const char *file, const char *text) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  size_t n = strlen(text), k = 0;
+  int ch, same = 1;
+  while (same && (ch = fgetc(f)) != EOF) same = k < n && text[k++] == (char)ch;
+  fclose(f);
+  return same && k == n;
+}
+
+static int put_file(const char *dir, const char *file, const char *text,
+                    ct_error *err) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return ct_error_set(err, CT_EIO, "demo: cannot create '%s': %s", path,
+                        strerror(errno));
+  int bad = fputs(text, f) < 0;
   if (fclose(f) != 0 || bad)
     return ct_error_set(err, CT_EIO, "demo: cannot write '%s': %s", path,
                         strerror(errno));
   return 0;
 }
 
-int ct__write_scenarios(const ct__city *c, const char *dir, ct_error *err) {
-  int rc = write_ini(c, dir, "demo.ini", "Demo city: heavy storm at spring tide",
-                     "2026-09-15T14:00:00+07:00", "6h", "", "out/demo.nc", err);
-  if (rc) return rc;
+int ct__write_scenarios(const ct__city *c, const char *dir, int check,
+                        ct_error *err) {
+  enum { N = 3 };
+  static const char *const files[N] = {"demo.ini", "demo_short.ini",
+                                       "demo_forecast.ini"};
+  char *text[N] = {NULL, NULL, NULL};
+  int rc = render_ini(c, files[0], "Demo city: heavy storm at spring tide",
+                      "2026-09-15T14:00:00+07:00", "6h", "", "out/demo.nc",
+                      &text[0], err);
   /* The short run starts at 15:30 and holds the storm's peak (15:48); its
      series (*_short.csv) count seconds from 15:30. */
-  return write_ini(c, dir, "demo_short.ini",
-                   "Demo city: 30 min around the storm's peak",
-                   "2026-09-15T15:30:00+07:00", "30min", "_short",
-                   "out/demo_short.nc", err);
+  if (!rc)
+    rc = render_ini(c, files[1], "Demo city: 30 min around the storm's peak",
+                    "2026-09-15T15:30:00+07:00", "30min", "_short",
+                    "out/demo_short.nc", &text[1], err);
+  if (!rc) rc = ct__forecast_ini(text[0], &text[2], err);
+  /* A planner edits these files: making the demo again over them must not
+     wipe the edits out (the data files are the demo's own). */
+  for (int k = 0; k < N && !rc && check; k++)
+    if (same_file(dir, files[k], text[k]) == 0)
+      rc = ct_error_set(err, CT_EINVAL,
+                        "demo: %s/%s exists and is not the demo's (edited?); "
+                        "it is left as it is: move it away, or make the demo "
+                        "in another folder (--dir)",
+                        dir, files[k]);
+  for (int k = 0; k < N && !rc && !check; k++)
+    rc = put_file(dir, files[k], text[k], err);
+  for (int k = 0; k < N; k++) free(text[k]);
+  return rc;
 }

@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <omp.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -688,6 +689,36 @@ int main(void) {
   CHECK_OK(ct_demo_make(da, &err), &err);
   /* Again into the same folder: the files are replaced, not refused. */
   CHECK_OK(ct_demo_make(da, &err), &err);
+  /* But a scenario a planner edited is kept, and nothing is written. */
+  {
+    char ini[4096], dem[4096];
+    join(ini, sizeof ini, da, "demo_short.ini");
+    join(dem, sizeof dem, da, "data/dem.tif");
+    FILE *f = fopen(ini, "a");
+    if (f) {
+      fputs("# my edit\n", f);
+      fclose(f);
+    }
+    struct stat s0, s1;
+    CHECK(stat(dem, &s0) == 0);
+    CHECK(ct_demo_make(da, &err) == CT_EINVAL &&
+          strstr(err.msg, "demo_short.ini exists and is not the demo's"));
+    CHECK(stat(dem, &s1) == 0 && s1.st_mtim.tv_sec == s0.st_mtim.tv_sec &&
+          s1.st_mtim.tv_nsec == s0.st_mtim.tv_nsec);
+    char *text = NULL;
+    size_t n = 0;
+    f = fopen(ini, "r");
+    if (f) {
+      text = malloc(1 << 16);
+      n = text ? fread(text, 1, (1 << 16) - 1, f) : 0;
+      fclose(f);
+    }
+    if (text) text[n] = 0;
+    CHECK(text && strstr(text, "# my edit\n"));
+    free(text);
+    remove(ini); /* the demo's own again below */
+    CHECK_OK(ct_demo_make(da, &err), &err);
+  }
   /* The second city on one thread: the result must not depend on it. */
   int threads = omp_get_max_threads();
   omp_set_num_threads(1);
