@@ -75,3 +75,29 @@ uint32_t ct__cmap_rgb(int cmap, double u) {
 void ct__cmap_lut(int cmap, uint32_t lut[256]) {
   for (int k = 0; k < 256; k++) lut[k] = ct__cmap_rgb(cmap, k / 255.0);
 }
+
+/* Qualitative colours (after ColorBrewer Set1/Dark2 hues) chosen to tell
+ * the classes apart and to suggest them: blue water, green parks, grey
+ * roads. Indexed by the land-use code. */
+static const uint32_t class_rgb[CT__NCLASSES] = {
+    0xB0B0B0, /* 0 unknown */
+    0xC0392B, /* 1 dense urban */
+    0xF39C4A, /* 2 residential */
+    0x8E6BBF, /* 3 industrial */
+    0x3FA34D, /* 4 green */
+    0x2E86DE, /* 5 water */
+    0x4D4D4D, /* 6 road */
+    0xD9C27A, /* 7 bare */
+};
+static const char *const class_name[CT__NCLASSES] = {
+    "unknown", "dense urban", "residential", "industrial",
+    "green",   "water",       "road",        "bare"};
+
+uint32_t ct__class_rgb(int cls) {
+  if (cls < 0 || cls >= CT__NCLASSES) return CT__RGB(0, 0, 0);
+  return 0xFF000000u | class_rgb[cls];
+}
+
+const char *ct__class_name(int cls) {
+  return cls < 0 || cls >= CT__NCLASSES ? "?" : class_name[cls];
+}

@@ -1,12 +1,15 @@
-/* font.c - the viewer's built-in 5x7 bitmap font (ASCII 32..126), drawn in
- * 6x10 cells, so the viewer needs no font files or SDL_ttf and the headless
- * renderer draws exactly what the window shows. Each glyph is 8 rows of 5
- * bits, bit 4 the leftmost column; row 7 holds descenders. */
+/* font.c - the viewer's built-in 5x7 bitmap font (ASCII 32..126 and an
+ * ellipsis), drawn in 6x10 cells, so the viewer needs no font files or
+ * SDL_ttf and the headless renderer draws exactly what the window shows.
+ * Each glyph is 8 rows of 5 bits, bit 4 the leftmost column; row 7 holds
+ * descenders. Text is UTF-8: a letter the font lacks is drawn as its base
+ * Latin letter (Vietnamese "Quận" as "Quan"), which keeps place and street
+ * names readable where a '?' per letter would not. */
 #include <string.h>
 
 #include "view.h"
 
-static const unsigned char glyphs[95][8] = {
+static const unsigned char glyphs[96][8] = {
     {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, /* space */
     {0x04, 0x04, 0x04, 0x04, 0x04, 0x00, 0x04, 0x00}, /* ! */
     {0x0A, 0x0A, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x00}, /* " */
@@ -102,25 +105,103 @@ static const unsigned char glyphs[95][8] = {
     {0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x00}, /* | */
     {0x08, 0x04, 0x04, 0x02, 0x04, 0x04, 0x08, 0x00}, /* } */
     {0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00, 0x00}, /* ~ */
+    {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x15, 0x00}, /* U+2026 as 127 */
 };
 
+/* Base letters of U+00C0..U+00FF and U+0100..U+017F, and of the
+ * Vietnamese block U+1EA0..U+1EF9 (Latin Extended Additional). */
+static const char latin1[] = "AAAAAAACEEEEIIIIDNOOOOOxOUUUUYPsaaaaaaaceeeeiiiidnooooo/ouuuuypy";
+static const char latin_a[] =
+    "AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjJjKkkLlLlLlL"
+    "lLlNnNnNnnNnOoOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+static const char viet[] =
+    "AaAaAaAaAaAaAaAaAaAaAaAaEeEeEeEeEeEeEeEeIiIiOoOoOoOoOoOoOoOoOoOoOoOoUuUuUuUuUuUuUuYyYyYyYy";
+
+/* Decodes one UTF-8 character at *s and advances past it; a malformed
+ * byte is one U+FFFD, so bad input still advances. */
+static unsigned next_cp(const char **s) {
+  const unsigned char *p = (const unsigned char *)*s;
+  unsigned c = p[0];
+  int n = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+                       : (c & 0xF8) == 0xF0 ? 3 : -1;
+  if (n < 0) {
+    *s += 1;
+    return 0xFFFD;
+  }
+  unsigned cp = n == 0 ? c : c & (0x3Fu >> n);
+  for (int k = 1; k <= n; k++) {
+    if ((p[k] & 0xC0) != 0x80) {
+      *s += 1;
+      return 0xFFFD;
+    }
+    cp = cp << 6 | (p[k] & 0x3Fu);
+  }
+  *s += n + 1;
+  return cp;
+}
+
+/* The glyph drawn for code point cp: 32..127, or 0 for none at all
+ * (combining accents of decomposed text add no cell). */
+static int glyph_of(unsigned cp) {
+  if (cp >= 32 && cp <= 126) return (int)cp;
+  if (cp >= 0x300 && cp <= 0x36F) return 0;
+  if (cp >= 0xC0 && cp <= 0xFF) return latin1[cp - 0xC0];
+  if (cp >= 0x100 && cp <= 0x17F) return latin_a[cp - 0x100];
+  if (cp >= 0x1EA0 && cp <= 0x1EF9) return viet[cp - 0x1EA0];
+  switch (cp) {
+    case 0xA0: return ' ';
+    case 0x1A0: case 0x1AF: return cp == 0x1A0 ? 'O' : 'U';
+    case 0x1A1: case 0x1B0: return cp == 0x1A1 ? 'o' : 'u';
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2212:
+      return '-';
+    case 0x2018: case 0x2019: return '\'';
+    case 0x201C: case 0x201D: return '"';
+    case 0x2026: return 127;
+    default: return '?';
+  }
+}
+
+int ct__text_len(const char *s) {
+  int n = 0;
+  while (*s) n += glyph_of(next_cp(&s)) != 0;
+  return n;
+}
+
+const char *ct__text_skip(const char *s, int n) {
+  while (*s && n > 0) {
+    const char *q = s;
+    if (glyph_of(next_cp(&q)) != 0) n--;
+    s = q;
+  }
+  /* and the accents that belong to the last character kept */
+  while (*s) {
+    const char *q = s;
+    if (glyph_of(next_cp(&q)) != 0) break;
+    s = q;
+  }
+  return s;
+}
+
 int ct__glyph_bit(int ch, int x, int y) {
-  if (ch < 32 || ch > 126) ch = '?';
+  if (ch < 32 || ch > 127) ch = '?';
   if (x < 0 || x >= 5 || y < 0 || y >= 8) return 0;
   return (glyphs[ch - 32][y] >> (4 - x)) & 1;
 }
 
 int ct__text_width(const char *s, int scale) {
-  return (int)strlen(s) * CT__GLYPH_W * (scale < 1 ? 1 : scale);
+  return ct__text_len(s) * CT__GLYPH_W * (scale < 1 ? 1 : scale);
 }
 
 int ct__text(ct__canvas *c, int x, int y, const char *s, uint32_t col,
              int scale) {
   if (scale < 1) scale = 1;
-  for (; *s; s++, x += CT__GLYPH_W * scale) {
-    int ch = (unsigned char)*s;
+  while (*s) {
+    int ch = glyph_of(next_cp(&s));
+    if (ch == 0) continue;
+    int x0 = x;
+    x += CT__GLYPH_W * scale;
     if (ch == ' ') continue;
-    if (x >= c->cx1 || x + 5 * scale <= c->cx0) continue;
+    if (x0 >= c->cx1 || x0 + 5 * scale <= c->cx0) continue;
     for (int gy = 0; gy < 8; gy++) {
       int py0 = y + 1 + gy * scale;
       for (int gx = 0; gx < 5; gx++) {
@@ -129,7 +210,7 @@ int ct__text(ct__canvas *c, int x, int y, const char *s, uint32_t col,
           int py = py0 + sy;
           if (py < c->cy0 || py >= c->cy1) continue;
           for (int sx = 0; sx < scale; sx++) {
-            int px = x + gx * scale + sx;
+            int px = x0 + gx * scale + sx;
             if (px >= c->cx0 && px < c->cx1) c->px[(size_t)py * c->w + px] = col;
           }
         }

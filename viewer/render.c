@@ -26,6 +26,7 @@
 #define TOP_H 30
 #define BOTTOM_H 50
 #define LEGEND_W 136
+#define LEGEND_W_SMALL 64
 
 static void fmt_num(double x, char *buf, size_t n) {
   if (x == 0.0) x = 0.0; /* no "-0" */
@@ -36,19 +37,18 @@ static void fmt_num(double x, char *buf, size_t n) {
     snprintf(buf, n, "%.4g", x);
 }
 
-/* Truncates s with "..." to fit max_px at scale. */
+/* Truncates UTF-8 s with an ellipsis to fit max_px at scale, cutting
+ * between characters, never inside one. */
 static void fit_text(const char *s, int max_px, int scale, char *out, size_t n) {
   int maxc = max_px / (CT__GLYPH_W * scale);
   if (maxc < 0) maxc = 0;
-  if ((int)strlen(s) <= maxc) {
+  if (ct__text_len(s) <= maxc) {
     snprintf(out, n, "%s", s);
     return;
   }
-  if (maxc <= 3) {
-    snprintf(out, n, "%.*s", maxc, s);
-    return;
-  }
-  snprintf(out, n, "%.*s...", maxc - 3, s);
+  int keep = maxc > 1 ? maxc - 1 : maxc;
+  int bytes = (int)(ct__text_skip(s, keep) - s);
+  snprintf(out, n, "%.*s%s", bytes, s, maxc > 1 ? "\xE2\x80\xA6" : "");
 }
 
 static const ct_snapshot_var *shown(const ct__view *v) {
@@ -58,7 +58,8 @@ static const ct_snapshot_var *shown(const ct__view *v) {
 /* --- map panes --- */
 
 static void layout(ct__view *v, int w, int h) {
-  int lw = w >= 480 ? LEGEND_W : 0;
+  /* a picture without a legend is colours without meaning: narrow, never none */
+  int lw = w >= 480 ? LEGEND_W : LEGEND_W_SMALL;
   v->top = (ct__rect){0, 0, w, TOP_H};
   v->bottom = (ct__rect){0, h - BOTTOM_H, w, BOTTOM_H};
   v->legend = (ct__rect){w - lw, TOP_H, lw, h - TOP_H - BOTTOM_H};
@@ -302,76 +303,194 @@ static double nice_step(double span, int n) {
   return s * mag;
 }
 
-static void draw_legend(ct__view *v, ct__canvas *c) {
-  ct__rect L = v->legend;
-  if (L.w <= 0) return;
-  ct__fill(c, L, COL_PANEL);
-  ct__vline(c, L.x, L.y, L.y + L.h - 1, COL_EDGE);
-  const ct_snapshot_var *sv = shown(v);
-  const char *ln = sv->long_name[0] ? sv->long_name : sv->name;
-  /* the long name on up to two lines of 20 characters */
-  char l1[32], l2[32];
-  int maxc = (L.w - 16) / CT__GLYPH_W;
-  if (maxc > 31) maxc = 31;
-  int len = (int)strlen(ln), cut = len;
-  if (len > maxc) {
-    cut = maxc;
-    for (int k = maxc; k > 0; k--)
-      if (ln[k] == ' ') {
-        cut = k;
+/* Ticks on the colour bar: 1-2-5 steps, decades on a log scale, or whole
+ * clock minutes/hours of the run's local time for a time-of field. */
+static int legend_ticks(const ct__view *v, int many, double *ticks, int max) {
+  int nt = 0;
+  if (ct__view_kind(v) == CT__KIND_CLOCK) {
+    static const double steps[] = {60, 120, 300, 600, 900, 1800, 3600, 7200,
+                                   10800, 21600, 43200, 86400};
+    int want = many ? 6 : 4, ns = (int)(sizeof steps / sizeof *steps);
+    double st = steps[ns - 1];
+    for (int k = 0; k < ns; k++)
+      if ((v->hi - v->lo) / steps[k] <= want) {
+        st = steps[k];
         break;
       }
+    const ct_reader *r = v->run[0].r;
+    double z = ct_reader_start_unix(r) + ct_reader_utc_offset(r); /* local 0 */
+    for (double t = ceil((z + v->lo) / st - 1e-9) * st - z; t <= v->hi + 1e-6 && nt < max;
+         t += st)
+      ticks[nt++] = t;
+    return nt;
   }
-  snprintf(l1, sizeof l1, "%.*s", cut, ln);
-  const char *rest = ln + cut + (ln[cut] == ' ');
-  fit_text(rest, L.w - 16, 1, l2, sizeof l2);
-  int y = L.y + 10;
-  ct__text(c, L.x + 10, y, l1, COL_TEXT, 1);
-  if (l2[0]) ct__text(c, L.x + 10, y += 11, l2, COL_TEXT, 1);
-  char units[64];
-  snprintf(units, sizeof units, "%s[%s]", v->compare == CT__CMP_DIFF ? "A - B " : "",
-           sv->units[0] ? sv->units : "-");
-  ct__text(c, L.x + 10, y += 13, units, COL_ACCENT, 1);
-  int bar_top = y + 20, bar_bot = L.y + L.h - 74;
-  if (bar_bot - bar_top < 40) bar_bot = bar_top + 40;
-  ct__rect bar = {L.x + 14, bar_top, 18, bar_bot - bar_top};
+  int uselog = v->log && v->compare != CT__CMP_DIFF;
+  if (uselog) {
+    double d0 = ceil(log10(v->lo) - 1e-9), d1 = floor(log10(v->hi) + 1e-9);
+    double stepd = d1 - d0 > 8 ? ceil((d1 - d0) / 8) : 1;
+    for (double d = d0; d <= d1 && nt < max; d += stepd) ticks[nt++] = pow(10.0, d);
+  }
+  if (nt < 2) {
+    nt = 0;
+    double st = nice_step(v->hi - v->lo, many ? 6 : 4);
+    for (double t = ceil(v->lo / st - 1e-9) * st; t <= v->hi + st * 1e-9 && nt < max;
+         t += st)
+      ticks[nt++] = fabs(t) < st * 1e-9 ? 0.0 : t;
+  }
+  return nt;
+}
+
+/* A legend number: a clock time for a time-of field. */
+static void legend_num(const ct__view *v, double x, char *buf, size_t n) {
+  if (ct__view_kind(v) == CT__KIND_CLOCK)
+    ct__view_clock(v, x, 0, buf, n);
+  else
+    fmt_num(x, buf, n);
+}
+
+/* The colour bar in bar; above its top a triangle in the top colour when
+ * values above the range are drawn in that colour. */
+static void legend_bar(ct__view *v, ct__canvas *c, ct__rect bar) {
   int cm = ct__view_cmap(v);
   for (int yy = 0; yy < bar.h; yy++) {
     double u = 1.0 - (yy + 0.5) / bar.h;
     ct__fill(c, (ct__rect){bar.x, bar.y + yy, bar.w, 1}, ct__cmap_rgb(cm, u));
   }
   ct__frame(c, (ct__rect){bar.x - 1, bar.y - 1, bar.w + 2, bar.h + 2}, COL_EDGE);
-  /* ticks: 1-2-5 steps, or decades on a log scale */
+  if (!isnan(v->over)) {
+    uint32_t top = ct__cmap_rgb(cm, 1.0);
+    int cx = bar.x + bar.w / 2, half = bar.w / 2;
+    for (int k = 0; k <= half; k++) /* apex up, base one pixel above the bar */
+      ct__hline(c, cx - k, cx + k, bar.y - 3 - half + k, top);
+  }
+}
+
+static void legend_classes(ct__view *v, ct__canvas *c, ct__rect L, int y, int compact) {
+  for (int k = 0; k < CT__NCLASSES; k++) {
+    int sy = y + k * (compact ? 11 : 14);
+    if (sy + 10 > L.y + L.h) break;
+    int sw = compact ? 8 : 12;
+    ct__fill(c, (ct__rect){L.x + (compact ? 6 : 12), sy, sw, sw - 2}, ct__class_rgb(k));
+    char lab[48], fit[48];
+    snprintf(lab, sizeof lab, "%d %s", k, ct__class_name(k));
+    int tx = L.x + (compact ? 18 : 30);
+    fit_text(lab, L.x + L.w - 4 - tx, 1, fit, sizeof fit);
+    ct__text(c, tx, sy - (compact ? 1 : 0), fit, COL_TEXT, 1);
+  }
+}
+
+/* Under 480 pixels of width: the colour bar, its end values and the
+ * units, in a narrow column, so a small picture still says what its
+ * colours mean. */
+static void draw_legend_compact(ct__view *v, ct__canvas *c) {
+  ct__rect L = v->legend;
+  const ct_snapshot_var *sv = shown(v);
+  char units[64], fit[64];
+  if (ct__view_kind(v) == CT__KIND_CLOCK)
+    snprintf(units, sizeof units, "[time]");
+  else if (ct__view_kind(v) == CT__KIND_CLASSES)
+    snprintf(units, sizeof units, "[class]");
+  else
+    snprintf(units, sizeof units, "[%s]", sv->units[0] ? sv->units : "-");
+  fit_text(units, L.w - 8, 1, fit, sizeof fit);
+  ct__text(c, L.x + 5, L.y + 4, fit, COL_ACCENT, 1);
+  if (ct__view_kind(v) == CT__KIND_CLASSES) {
+    legend_classes(v, c, L, L.y + 18, 1);
+    return;
+  }
+  ct__rect bar = {L.x + 6, L.y + 26, 8, L.h - 26 - 8};
+  if (bar.h < 12) bar.h = 12;
+  legend_bar(v, c, bar);
+  char a[32], b[32];
+  legend_num(v, v->hi, a, sizeof a);
+  legend_num(v, v->lo, b, sizeof b);
+  fit_text(a, L.x + L.w - 2 - (bar.x + bar.w + 4), 1, fit, sizeof fit);
+  ct__text(c, bar.x + bar.w + 4, bar.y - 1, fit, COL_TEXT, 1);
+  fit_text(b, L.x + L.w - 2 - (bar.x + bar.w + 4), 1, fit, sizeof fit);
+  ct__text(c, bar.x + bar.w + 4, bar.y + bar.h - 9, fit, COL_TEXT, 1);
+}
+
+static void draw_legend(ct__view *v, ct__canvas *c) {
+  ct__rect L = v->legend;
+  if (L.w <= 0) return;
+  ct__fill(c, L, COL_PANEL);
+  ct__vline(c, L.x, L.y, L.y + L.h - 1, COL_EDGE);
+  if (L.w < LEGEND_W) {
+    draw_legend_compact(v, c);
+    return;
+  }
+  const ct_snapshot_var *sv = shown(v);
+  int kind = ct__view_kind(v);
+  const char *ln = sv->long_name[0] ? sv->long_name : sv->name;
+  /* the long name on up to two lines, broken at a space */
+  char l1[128], l2[128];
+  int maxc = (L.w - 16) / CT__GLYPH_W;
+  const char *cut = ln + strlen(ln);
+  if (ct__text_len(ln) > maxc) {
+    cut = ct__text_skip(ln, maxc);
+    for (const char *q = cut; q > ln; q--)
+      if (*q == ' ') {
+        cut = q;
+        break;
+      }
+  }
+  snprintf(l1, sizeof l1, "%.*s", (int)(cut - ln), ln);
+  const char *rest = cut + (*cut == ' ');
+  fit_text(rest, L.w - 16, 1, l2, sizeof l2);
+  int y = L.y + 10;
+  ct__text(c, L.x + 10, y, l1, COL_TEXT, 1);
+  if (l2[0]) ct__text(c, L.x + 10, y += 11, l2, COL_TEXT, 1);
+  char units[64];
+  if (kind == CT__KIND_CLOCK)
+    snprintf(units, sizeof units, "[local time]");
+  else if (kind == CT__KIND_CLASSES)
+    snprintf(units, sizeof units, "[class]");
+  else
+    snprintf(units, sizeof units, "%s[%s]", v->compare == CT__CMP_DIFF ? "A - B " : "",
+             sv->units[0] ? sv->units : "-");
+  ct__text(c, L.x + 10, y += 13, units, COL_ACCENT, 1);
+  char line[64];
+  if (kind == CT__KIND_CLASSES) {
+    legend_classes(v, c, L, y + 20, 0);
+    if (v->opacity < 1.0) {
+      snprintf(line, sizeof line, "opacity %d%%", (int)lround(v->opacity * 100));
+      ct__text(c, L.x + 10, y + 20 + 14 * CT__NCLASSES + 8, line, COL_DIM, 1);
+    }
+    return;
+  }
+  int bar_top = y + 28, bar_bot = L.y + L.h - 86;
+  if (bar_bot - bar_top < 40) bar_bot = bar_top + 40;
+  ct__rect bar = {L.x + 14, bar_top, 18, bar_bot - bar_top};
+  int cm = ct__view_cmap(v);
+  legend_bar(v, c, bar);
+  if (!isnan(v->over)) {
+    char num[32], lab[48];
+    legend_num(v, v->over, num, sizeof num);
+    snprintf(lab, sizeof lab, "max %s", num);
+    ct__text(c, bar.x + bar.w + 8, bar.y - 16, lab, COL_DIM, 1);
+  }
   int uselog = v->log && v->compare != CT__CMP_DIFF;
   double ticks[64];
-  int nt = 0;
-  if (uselog) {
-    double d0 = ceil(log10(v->lo) - 1e-9), d1 = floor(log10(v->hi) + 1e-9);
-    double stepd = d1 - d0 > 8 ? ceil((d1 - d0) / 8) : 1;
-    for (double d = d0; d <= d1 && nt < 64; d += stepd) ticks[nt++] = pow(10.0, d);
-  }
-  if (nt < 2) {
-    nt = 0;
-    double st = nice_step(v->hi - v->lo, bar.h >= 200 ? 6 : 4);
-    for (double t = ceil(v->lo / st - 1e-9) * st; t <= v->hi + st * 1e-9 && nt < 64;
-         t += st)
-      ticks[nt++] = fabs(t) < st * 1e-9 ? 0.0 : t;
-  }
+  int nt = legend_ticks(v, bar.h >= 200, ticks, 64);
   for (int k = 0; k < nt; k++) {
     double u = ct__view_unit(v, ticks[k]);
     if (!(u >= -1e-9 && u <= 1.0 + 1e-9)) continue;
     int ty = bar.y + (int)lround((1.0 - u) * (bar.h - 1));
     ct__hline(c, bar.x + bar.w, bar.x + bar.w + 4, ty, COL_TEXT);
     char lab[32];
-    fmt_num(ticks[k], lab, sizeof lab);
+    legend_num(v, ticks[k], lab, sizeof lab);
     ct__text(c, bar.x + bar.w + 8, ty - 5, lab, COL_TEXT, 1);
   }
   /* settings under the bar */
   static const char *const rn[] = {"whole run", "this frame", "typed"};
-  char line[64];
   y = bar.y + bar.h + 12;
-  snprintf(line, sizeof line, "range: %s", rn[v->range_mode]);
+  snprintf(line, sizeof line, "range: %s%s", rn[v->range_mode], v->robust ? "," : "");
   ct__text(c, L.x + 10, y, line, COL_DIM, 1);
+  if (v->robust)
+    ct__text(c, L.x + 10, y += 12,
+             ct_reader_find(v->run[0].r, "layer.landuse") >= 0 ? "  99th pct, on land"
+                                                                : "  99th pct",
+             COL_DIM, 1);
   snprintf(line, sizeof line, "%s, %s", ct__cmap_name(cm), uselog ? "log" : "linear");
   ct__text(c, L.x + 10, y += 12, line, COL_DIM, 1);
   if (v->compare == CT__CMP_DIFF && !v->thr_set) {
@@ -422,20 +541,41 @@ static void draw_top(ct__view *v, ct__canvas *c) {
     }
   int x = 10;
   if (runst[0]) x = ct__text(c, x, (TOP_H - 10) / 2, runst, COL_WARN, 1);
-  snprintf(left, sizeof left, "%s  |  %s  (%s)", sl ? sl + 1 : pth, lab,
-           shown(v)->name);
+  /* the field is what the picture is of: a long file name gives way first */
+  char tail[400], file[512];
+  snprintf(tail, sizeof tail, "  |  %s  (%s)", lab, shown(v)->name);
+  int room = rx - 14 - x - ct__text_width(tail, 1);
+  fit_text(sl ? sl + 1 : pth, room, 1, file, sizeof file);
+  if (room < 8 * CT__GLYPH_W) /* too narrow for both: the field alone */
+    snprintf(left, sizeof left, "%s  (%s)", lab, shown(v)->name);
+  else
+    snprintf(left, sizeof left, "%s%s", file, tail);
   fit_text(left, rx - 14 - x, 1, fit, sizeof fit);
   ct__text(c, x, (TOP_H - 10) / 2, fit, COL_TEXT, 1);
 }
 
 /* A probed value; NaN is a cell without data, which for a time-of-first
- * style field ("flood.time_first_flood") means the event never happened. */
-static void probe_num(const ct__view *v, double x, int units, char *buf, size_t n) {
+ * style field ("flood.time_first_flood") means the event never happened.
+ * A land-use code reads as its class, a time-of as a clock time (delta: a
+ * difference of two such times, a duration). */
+static void probe_num(const ct__view *v, double x, int units, int delta, char *buf,
+                      size_t n) {
   const ct_snapshot_var *sv = shown(v);
   if (isnan(x)) {
     int never = strcmp(sv->units, "s") == 0 &&
                 (strstr(sv->name, "first") || strstr(sv->name, "arrival"));
     snprintf(buf, n, "%s", never ? "never" : "no data");
+    return;
+  }
+  int kind = ct__view_kind(v);
+  if (kind == CT__KIND_CLASSES && x == floor(x) && x >= 0 && x < CT__NCLASSES) {
+    snprintf(buf, n, "%s (%d)", ct__class_name((int)x), (int)x);
+    return;
+  }
+  if (kind == CT__KIND_CLOCK && !delta) {
+    char t[32];
+    ct__view_clock(v, x, 1, t, sizeof t);
+    snprintf(buf, n, "%s", t);
     return;
   }
   char num[32];
@@ -463,13 +603,13 @@ int ct__view_probe_text(ct__view *v, int x, int y, char *line, size_t n) {
   char val[200], a[48], b[48];
   const char *u = shown(v)->units;
   if (v->compare == CT__CMP_NONE) {
-    probe_num(v, v->run[0].data[k], 1, a, sizeof a);
+    probe_num(v, v->run[0].data[k], 1, 0, a, sizeof a);
     snprintf(val, sizeof val, "%s", a);
   } else {
     char d[48];
-    probe_num(v, v->run[0].data[k], 0, a, sizeof a);
-    probe_num(v, v->run[1].data[k], 0, b, sizeof b);
-    probe_num(v, (double)v->run[0].data[k] - v->run[1].data[k], 0, d, sizeof d);
+    probe_num(v, v->run[0].data[k], 0, 0, a, sizeof a);
+    probe_num(v, v->run[1].data[k], 0, 0, b, sizeof b);
+    probe_num(v, (double)v->run[0].data[k] - v->run[1].data[k], 0, 1, d, sizeof d);
     snprintf(val, sizeof val, "A %s  B %s  A-B %s %s", a, b, d, u);
   }
   snprintf(line, n, "%s  at x %.1f y %.1f%s  cell %d,%d", val, mx, my, v->probe_ll, pi,
@@ -513,13 +653,26 @@ static void draw_bottom(ct__view *v, ct__canvas *c) {
 
 /* --- overlays --- */
 
+/* The pinned point's time series: field and units in its title, the
+ * values' span left, the run's first and last clock times under it. At
+ * most a third of the map, so a small picture keeps its map. */
 static void draw_series(ct__view *v, ct__canvas *c) {
+  v->series_box = (ct__rect){0, 0, 0, 0};
   if (!v->pin || v->nseries < 1 || v->series_var != v->var) return;
   ct__rect m = v->map[0];
-  ct__rect b = {m.x + 10, m.y + m.h - 130, 300, 120};
-  if (b.w > m.w - 20 || b.y < m.y) return;
+  double bw = m.w - 20 < 300 ? m.w - 20 : 300, bh = m.h - 20 < 132 ? m.h - 20 : 132;
+  double third = (double)m.w * m.h / 3.0;
+  if (bw * bh > third) {
+    double f = sqrt(third / (bw * bh));
+    bw *= f;
+    bh *= f;
+  }
+  if (bw < 100 || bh < 54) return; /* no room for a readable plot */
+  ct__rect b = {m.x + 10, m.y + m.h - 10 - (int)bh, (int)bw, (int)bh};
+  v->series_box = b;
   ct__fill_alpha(c, b, COL_BG, 225);
   ct__frame(c, b, COL_EDGE);
+  ct__canvas_clip(c, (ct__rect){b.x + 1, b.y + 1, b.w - 2, b.h - 2});
   double mn = INFINITY, mx = -INFINITY;
   for (int q = 0; q < 2; q++) {
     const float *sr = q ? v->series_b : v->series;
@@ -529,23 +682,48 @@ static void draw_series(ct__view *v, ct__canvas *c) {
         if (sr[k] > mx) mx = sr[k];
       }
   }
-  char title[128], a[32], bb[32];
-  snprintf(title, sizeof title, "cell %d,%d  [%s]", v->pin_i, v->pin_j, shown(v)->units);
+  /* a long name gives way to the units: they say what the axis counts */
+  const ct_snapshot_var *sv = shown(v);
+  char title[400], fit[300], a[32], bb[32], cell[32], units[64];
+  snprintf(cell, sizeof cell, "%d,%d  ", v->pin_i, v->pin_j);
+  snprintf(units, sizeof units, " [%s]",
+           ct__view_kind(v) == CT__KIND_CLOCK ? "local time" : sv->units[0] ? sv->units : "-");
+  int room = b.w - 12 - (v->series_b ? 44 : 0) - ct__text_width(cell, 1) -
+             ct__text_width(units, 1);
+  fit_text(sv->long_name[0] ? sv->long_name : sv->name, room, 1, fit, sizeof fit);
+  snprintf(title, sizeof title, "%s%s%s", cell, fit, units);
   ct__text(c, b.x + 6, b.y + 4, title, COL_TEXT, 1);
   if (v->series_b) {
-    ct__text(c, b.x + b.w - 60, b.y + 4, "A", COL_ACCENT, 1);
-    ct__text(c, b.x + b.w - 40, b.y + 4, "B", COL_WARN, 1);
+    ct__text(c, b.x + b.w - 36, b.y + 4, "A", COL_ACCENT, 1);
+    ct__text(c, b.x + b.w - 18, b.y + 4, "B", COL_WARN, 1);
   }
-  if (!isfinite(mn)) return;
+  if (!isfinite(mn)) {
+    ct__canvas_noclip(c);
+    return;
+  }
   if (mx <= mn) mx = mn + 1.0;
-  ct__rect pl = {b.x + 44, b.y + 18, b.w - 52, b.h - 28};
-  snprintf(a, sizeof a, "%.3g", mx); /* 6 characters fit left of the plot */
-  snprintf(bb, sizeof bb, "%.3g", mn);
+  ct__rect pl = {b.x + 44, b.y + 18, b.w - 52, b.h - 32};
+  if (ct__view_kind(v) == CT__KIND_CLOCK) {
+    ct__view_clock(v, mx, 0, a, sizeof a);
+    ct__view_clock(v, mn, 0, bb, sizeof bb);
+  } else {
+    snprintf(a, sizeof a, "%.3g", mx); /* 6 characters fit left of the plot */
+    snprintf(bb, sizeof bb, "%.3g", mn);
+  }
   ct__text(c, b.x + 4, pl.y - 2, a, COL_DIM, 1);
   ct__text(c, b.x + 4, pl.y + pl.h - 8, bb, COL_DIM, 1);
   ct__frame(c, pl, COL_EDGE);
-  ct__canvas_clip(c, pl);
+  /* the time axis: the run's first and last snapshot as clock times */
+  const ct_reader *r = v->run[0].r;
   int n = v->nseries;
+  if (n > 0 && ct_reader_ntimes(r) >= n) {
+    char t0[32], t1[32];
+    ct__view_clock(v, ct_reader_time(r, 0), 0, t0, sizeof t0);
+    ct__view_clock(v, ct_reader_time(r, n - 1), 0, t1, sizeof t1);
+    ct__text(c, pl.x, pl.y + pl.h + 2, t0, COL_DIM, 1);
+    if (n > 1) ct__text(c, pl.x + pl.w - ct__text_width(t1, 1), pl.y + pl.h + 2, t1, COL_DIM, 1);
+  }
+  ct__canvas_clip(c, pl);
   for (int q = 1; q >= 0; q--) { /* B under A */
     const float *sr = q ? v->series_b : v->series;
     double px = 0, py = NAN;

@@ -26,6 +26,9 @@ static const unsigned char landuse_rgb[8][3] = {
     {234, 226, 196}, /* 7 bare / agricultural */
 };
 
+/* Depths under 1 cm are a film the models carry numerically, not water. */
+#define DEPTH_THR 0.01
+
 void ct__view_status(ct__view *v, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -145,10 +148,11 @@ static int open_run(ct__run *run, const char *path, ct_error *err) {
   run->data = ct_alloc_aligned(n * sizeof *run->data);
   run->rng_lo = malloc((size_t)nv * sizeof *run->rng_lo);
   run->rng_hi = malloc((size_t)nv * sizeof *run->rng_hi);
-  if (!run->data || !run->rng_lo || !run->rng_hi)
+  run->rng_p99 = malloc((size_t)nv * sizeof *run->rng_p99);
+  if (!run->data || !run->rng_lo || !run->rng_hi || !run->rng_p99)
     return ct_error_set(err, CT_ENOMEM, "%s: out of memory for a %dx%d grid",
                         path, run->g->nx, run->g->ny);
-  for (int k = 0; k < nv; k++) run->rng_lo[k] = run->rng_hi[k] = NAN;
+  for (int k = 0; k < nv; k++) run->rng_lo[k] = run->rng_hi[k] = run->rng_p99[k] = NAN;
   rc = make_base(run, err);
   if (rc != CT_OK) return rc;
   load_roads(run);
@@ -164,6 +168,7 @@ static void close_run(ct__run *run) {
   free(run->road_part);
   free(run->rng_lo);
   free(run->rng_hi);
+  free(run->rng_p99);
   memset(run, 0, sizeof *run);
 }
 
@@ -414,6 +419,36 @@ int ct__view_static(const ct__view *v) {
   return ct_reader_var(v->run[0].r, v->var)->is_static;
 }
 
+int ct__view_kind(const ct__view *v) {
+  if (v->compare == CT__CMP_DIFF) return CT__KIND_PLAIN; /* A - B is a number */
+  const ct_snapshot_var *sv = ct_reader_var(v->run[0].r, v->var);
+  const char *dot = strrchr(sv->name, '.');
+  if (strcmp(sv->name, "layer.landuse") == 0 ||
+      (dot && strcmp(dot, ".landuse") == 0 && strcmp(sv->units, "1") == 0))
+    return CT__KIND_CLASSES;
+  if (strcmp(sv->units, "s") == 0 && (strstr(sv->name, "time_") || strstr(sv->name, "arrival")))
+    return CT__KIND_CLOCK;
+  if (strstr(sv->name, "depth") && strcmp(sv->units, "m") == 0) return CT__KIND_DEPTH;
+  if (strcmp(sv->units, "ug m-3") == 0) return CT__KIND_CONC;
+  return CT__KIND_PLAIN;
+}
+
+void ct__view_clock(const ct__view *v, double s, int secs, char *buf, size_t n) {
+  const ct_reader *r = v->run[0].r;
+  char t[64], t0[64];
+  ct_format_local(ct_reader_start_unix(r) + s, ct_reader_utc_offset(r), t, sizeof t);
+  ct_format_local(ct_reader_start_unix(r), ct_reader_utc_offset(r), t0, sizeof t0);
+  /* "2026-09-15 14:10:00+07:00": date 0..9, clock 11..18 */
+  if (strlen(t) < 19) {
+    snprintf(buf, n, "%s", t);
+    return;
+  }
+  if (strncmp(t, t0, 10) != 0)
+    snprintf(buf, n, "%.5s %.*s", t + 5, secs ? 8 : 5, t + 11);
+  else
+    snprintf(buf, n, "%.*s", secs ? 8 : 5, t + 11);
+}
+
 const char *ct__view_run_state(const ct__view *v, int q, char *buf, size_t n) {
   char *st = ct_reader_attr(v->run[q].r, "citytwin_status");
   int complete = st && strcmp(st, "complete") == 0;
@@ -520,6 +555,66 @@ static int run_range(ct__view *v, int q, double *lo, double *hi) {
   return run->rng_lo[k] == INFINITY && ct_reader_ntimes(run->r) > 0 ? -1 : 0;
 }
 
+/* 99th percentile (nearest rank) of the depths shown (>= thr) in run q
+ * over every snapshot, off water bodies (land use 5) when the run has land
+ * use: a river channel metres deep would otherwise take the whole colour
+ * bar and leave street flooding in one colour. A histogram of
+ * 65536 bins between thr and the maximum, each keeping its largest value,
+ * gives a value that occurs in the run, in one pass and fixed memory. */
+static double run_p99(ct__view *v, int q, double thr, double mx) {
+  ct__run *run = &v->run[q];
+  const ct_snapshot_var *sv = ct_reader_var(v->run[0].r, v->var);
+  int k = ct_reader_find(run->r, sv->name);
+  if (k < 0) return NAN;
+  if (!isnan(run->rng_p99[k])) return run->rng_p99[k];
+  enum { NB = 65536 };
+  size_t n = ct_grid_ncells(run->g), total = 0;
+  float *fr = ct_alloc_aligned(n * sizeof *fr);
+  size_t *cnt = calloc(NB, sizeof *cnt);
+  float *bmax = malloc(NB * sizeof *bmax);
+  float *lu = NULL;
+  int kl = ct_reader_find(run->r, "layer.landuse");
+  if (kl >= 0 && ct_reader_var(run->r, kl)->is_static) {
+    ct_error e = {0};
+    lu = ct_alloc_aligned(n * sizeof *lu);
+    if (lu && ct_reader_read(run->r, kl, 0, lu, &e) != CT_OK) {
+      ct_free_aligned(lu);
+      lu = NULL;
+    }
+  }
+  double p = mx;
+  int nt = ct_reader_var(run->r, k)->is_static ? 1 : ct_reader_ntimes(run->r);
+  if (fr && cnt && bmax && mx > thr) {
+    double sc = NB / (mx - thr);
+    for (int t = 0; t < nt; t++) {
+      ct_error e = {0};
+      if (ct_reader_read(run->r, k, t, fr, &e) != CT_OK) continue;
+      for (size_t c = 0; c < n; c++) {
+        float x = fr[c];
+        if (!(x >= thr) || !isfinite(x) || (lu && lu[c] == 5.0f)) continue;
+        int b = (int)((x - thr) * sc);
+        if (b >= NB) b = NB - 1;
+        if (cnt[b]++ == 0 || x > bmax[b]) bmax[b] = x;
+        total++;
+      }
+    }
+    size_t rank = (size_t)ceil(0.99 * (double)total), cum = 0;
+    for (int b = 0; b < NB && total > 0; b++) {
+      cum += cnt[b];
+      if (cnt[b] && cum >= rank) {
+        p = bmax[b];
+        break;
+      }
+    }
+  }
+  ct_free_aligned(fr);
+  ct_free_aligned(lu);
+  free(cnt);
+  free(bmax);
+  run->rng_p99[k] = (float)p;
+  return p;
+}
+
 /* Largest |A - B| of the shown variable over every snapshot (cached). */
 static double diff_run_range(ct__view *v) {
   if (!isnan(v->diff_rng[v->var])) return v->diff_rng[v->var];
@@ -551,6 +646,7 @@ static double diff_run_range(ct__view *v) {
 static void choose_range(ct__view *v) {
   const ct_snapshot_var *sv = ct_reader_var(v->run[0].r, v->var);
   double lo = INFINITY, hi = -INFINITY;
+  v->robust = 0;
   if (v->compare == CT__CMP_DIFF) {
     double m = v->range_mode == CT__RANGE_FRAME ? v->frame_hi : diff_run_range(v);
     if (!(m > 0.0) || !isfinite(m)) m = 1.0; /* all equal: any symmetric range */
@@ -566,6 +662,20 @@ static void choose_range(ct__view *v) {
       bad |= run_range(v, q, &a, &b) != 0;
       if (a < lo) lo = a;
       if (b > hi) hi = b;
+    }
+    int kind = ct__view_kind(v);
+    if (!bad && v->range_mode == CT__RANGE_RUN && kind == CT__KIND_DEPTH) {
+      double p = -INFINITY;
+      for (int q = 0; q < (v->compare == CT__CMP_SIDE ? 2 : 1); q++) {
+        double a, b;
+        run_range(v, q, &a, &b);
+        double pq = isfinite(b) ? run_p99(v, q, DEPTH_THR, b) : NAN;
+        if (pq > p) p = pq;
+      }
+      if (isfinite(p) && p > lo) {
+        hi = p;
+        v->robust = 1;
+      }
     }
     if (bad && v->range_mode == CT__RANGE_RUN) {
       /* colours that change meaning between frames beat a silent 0..1 */
@@ -599,7 +709,11 @@ static void choose_range(ct__view *v) {
   else if (sv->is_static)
     v->thr_eff = -INFINITY;
   else if (strstr(sv->name, "depth") && strcmp(sv->units, "m") == 0)
-    v->thr_eff = 0.01;
+    v->thr_eff = DEPTH_THR;
+  else if (ct__view_kind(v) == CT__KIND_CONC && hi > 0.0)
+    /* a plume's numerical tail would draw its footprint's sharp edge in
+       full colour: what is under a thousandth of the top is not shown */
+    v->thr_eff = 1e-3 * hi;
   else if (rlo >= 0.0)
     v->thr_eff = FLT_MIN;
   else
@@ -616,6 +730,17 @@ static void choose_range(ct__view *v) {
   }
   v->lo = lo;
   v->hi = hi;
+  /* values above the top are drawn in its colour: the legend must say so */
+  v->over = NAN;
+  if (v->compare != CT__CMP_DIFF && ct__view_kind(v) != CT__KIND_CLASSES) {
+    double m = v->frame_hi;
+    if (v->robust) {
+      double a, b;
+      for (int q = 0; q < (v->compare == CT__CMP_SIDE ? 2 : 1); q++)
+        if (run_range(v, q, &a, &b) == 0 && b > m) m = b;
+    }
+    if (isfinite(m) && m > hi + 1e-9 * fabs(hi)) v->over = m;
+  }
 }
 
 int ct__view_cmap(const ct__view *v) {
@@ -640,6 +765,8 @@ static void composite(ct__view *v, int p, const float *data) {
   double lo = v->lo, hi = v->hi, thr = v->thr_eff;
   int uselog = v->log && v->compare != CT__CMP_DIFF;
   int diffmode = v->compare == CT__CMP_DIFF;
+  int classes = ct__view_kind(v) == CT__KIND_CLASSES;
+  if (classes) uselog = 0;
   double llo = uselog ? log10(lo) : lo, lhi = uselog ? log10(hi) : hi;
   double scale = 255.0 / (lhi - llo);
   int a = (int)lround(v->opacity * 255.0);
@@ -657,9 +784,21 @@ static void composite(ct__view *v, int p, const float *data) {
         img[row + i] = b & 0x00FFFFFFu;
         continue;
       }
-      double u = ((uselog ? log10((double)x) : (double)x) - llo) * scale;
-      int idx = u <= 0.0 ? 0 : u >= 255.0 ? 255 : (int)(u + 0.5);
-      uint32_t c = lut[idx];
+      uint32_t c;
+      if (classes) {
+        /* a code is a name, not an amount: no ramp, and no colour for a
+           value that is not one of the codes */
+        int cls = (int)x;
+        if ((float)cls != x || cls < 0 || cls >= CT__NCLASSES) {
+          img[row + i] = b & 0x00FFFFFFu;
+          continue;
+        }
+        c = ct__class_rgb(cls) & 0x00FFFFFFu;
+      } else {
+        double u = ((uselog ? log10((double)x) : (double)x) - llo) * scale;
+        int idx = u <= 0.0 ? 0 : u >= 255.0 ? 255 : (int)(u + 0.5);
+        c = lut[idx];
+      }
       if (a < 255) {
         unsigned r = (CT__R(c) * (unsigned)a + CT__R(b) * (255u - (unsigned)a)) / 255;
         unsigned gg = (CT__G(c) * (unsigned)a + CT__G(b) * (255u - (unsigned)a)) / 255;
@@ -769,7 +908,8 @@ int ct__view_refresh(ct__view *v, int *grew, ct_error *err) {
     if (g || nv != nv0) {
       /* variables may have appeared with the first snapshot */
       *grew = 1;
-      if (size_caches(&v->run[q].rng_lo, &v->run[q].rng_hi, nv))
+      if (size_caches(&v->run[q].rng_lo, &v->run[q].rng_hi, nv) ||
+          size_caches(&v->run[q].rng_p99, NULL, nv))
         return ct_error_set(err, CT_ENOMEM, "out of memory");
       v->run[q].data_var = v->run[q].data_t = -1;
     }

@@ -52,6 +52,10 @@ int ct__in_rect(ct__rect r, int x, int y);
 int ct__text(ct__canvas *c, int x, int y, const char *s, uint32_t col,
              int scale);
 int ct__text_width(const char *s, int scale);
+/* Characters drawn for UTF-8 s (one cell each), and the rest of s after
+ * its first n such characters: cut there and a multibyte letter stays whole. */
+int ct__text_len(const char *s);
+const char *ct__text_skip(const char *s, int n);
 /* 1 if the pixel (x, y) of glyph ch is set (for tests). */
 int ct__glyph_bit(int ch, int x, int y);
 
@@ -66,6 +70,10 @@ int ct__cmap_find(const char *name); /* index or -1 */
 uint32_t ct__cmap_rgb(int cmap, double u);
 /* Fills lut[256]. */
 void ct__cmap_lut(int cmap, uint32_t lut[256]);
+/* Land-use classes (the team's codes 0..7): a fixed colour and name each. */
+#define CT__NCLASSES 8
+uint32_t ct__class_rgb(int cls);
+const char *ct__class_name(int cls); /* "?" outside 0..7 */
 
 /* --- PNG (zlib) --- */
 
@@ -96,6 +104,7 @@ typedef struct ct__run {
   float *data;           /* current frame of the shown variable */
   int data_var, data_t;  /* what data holds (-1: nothing) */
   float *rng_lo, *rng_hi;/* per variable range over the run (NaN unknown) */
+  float *rng_p99;        /* per variable 99th percentile of shown depths */
   char err[512];         /* why data could not be read, or empty */
 } ct__run;
 
@@ -118,6 +127,8 @@ typedef struct ct__view {
   int user_moved;        /* panned or zoomed by the user: keep it on resize */
   /* derived each render */
   double lo, hi;         /* colour range in effect */
+  int robust;            /* hi is the run's 99th percentile, not its max */
+  double over;           /* largest value above hi (NaN: none over) */
   double thr_eff;        /* display threshold in effect (-inf: none) */
   float *diff;           /* A - B */
   char data_key[64];     /* which frames data/diff/frame range were made of */
@@ -133,6 +144,7 @@ typedef struct ct__view {
   int ncolx;
   /* layout from the last render */
   ct__rect top, bottom, legend, slider, map[2];
+  ct__rect series_box;   /* the pinned series' panel (w 0: not drawn) */
   int npanes;
   int win_w, win_h;
   /* interaction */
@@ -156,6 +168,21 @@ typedef struct ct__view {
   char err[512];         /* a read error to show instead of the field */
   char note[320];        /* a warning about what is shown (empty: none) */
 } ct__view;
+
+/* How the shown field is drawn and read out (by name and units):
+ * CLASSES layer.landuse (or NAME.landuse, units "1"): a colour per class;
+ * CLOCK   units "s" and "time_" or "arrival" in the name: seconds from the
+ *         start, shown as the run's local clock time;
+ * DEPTH   "depth" in the name, units "m": hidden under 1 cm, whole-run
+ *         range the 99th percentile;
+ * CONC    units "ug m-3": hidden under 1e-3 of the range's top.
+ * A difference A - B is always PLAIN. */
+enum { CT__KIND_PLAIN, CT__KIND_CLASSES, CT__KIND_CLOCK, CT__KIND_DEPTH,
+       CT__KIND_CONC };
+int ct__view_kind(const ct__view *v);
+/* Seconds from run 0's start as its local clock time, "HH:MM" or with secs
+ * "HH:MM:SS"; "MM-DD HH:MM" on another day than the start. */
+void ct__view_clock(const ct__view *v, double s, int secs, char *buf, size_t n);
 
 /* Internal steps of a render, shared with render.c. */
 void ct__view_prepare(ct__view *v);

@@ -552,6 +552,261 @@ static void test_audit(const char *run) {
   rmdir(dir);
 }
 
+
+/* A run for the field kinds: land use 2 with a river (class 5) in columns
+ * 36..39 that is 6 m deep, street depths 0.1..0.4 m (rows < 20), a time of
+ * maximum of 20 minutes from the start, and a NOx plume with a tail. */
+#define KR_RIVER 36
+static double kr_depth(int i, int j) {
+  return i >= KR_RIVER ? 6.0 : j < 20 ? 0.1 * (i % 5) : 0.0;
+}
+
+static int kinds_run(const char *path) {
+  ct_error err = {0};
+  ct_grid g;
+  int rc = ct_grid_init(&g, "EPSG:32648", 660000.0, 1520000.0, 660000.0 + 10.0 * TR_NX,
+                        1520000.0 + 10.0 * TR_NY, 10.0, &err);
+  if (rc) return rc;
+  ct_fields *fs = ct_fields_new(&g);
+  ct_field *lu = ct_fields_add(fs, "layer.landuse", "1", "Land use class", CT_FIELD_STATIC, &err);
+  ct_field *f[3] = {
+      ct_fields_add(fs, "flood.depth", "m", "Water depth", 0, &err),
+      ct_fields_add(fs, "flood.time_of_max", "s", "Time of max", 0, &err),
+      ct_fields_add(fs, "air.nox", "ug m-3", "NOx", 0, &err)};
+  double start = 0.0;
+  int off = 0;
+  ct_parse_iso8601(TR_START, &start, &off);
+  ct_snapshot_meta meta = {.title = "kinds", .start_unix = start, .utc_offset_s = off,
+                           .duration = 600.0};
+  ct_snapshot *s = NULL;
+  if (!lu || !f[0] || !f[1] || !f[2]) rc = CT_ENOMEM;
+  if (!rc) rc = ct_snapshot_create(&s, path, &g, &meta, &err);
+  for (int j = 0; j < TR_NY && !rc; j++)
+    for (int i = 0; i < TR_NX; i++) {
+      int k = j * TR_NX + i;
+      lu->data[k] = i >= KR_RIVER ? 5.0f : 2.0f;
+      f[0]->data[k] = (float)kr_depth(i, j);
+      f[1]->data[k] = 1200.0f;
+      f[2]->data[k] = 0.0f;
+    }
+  if (f[2]) {
+    f[2]->data[5 * TR_NX + 5] = 100.0f;
+    f[2]->data[5 * TR_NX + 6] = 0.05f; /* the tail: under 1e-3 of 100 */
+    f[2]->data[5 * TR_NX + 7] = 0.5f;
+  }
+  if (!rc) rc = ct_snapshot_write_static(s, lu, &err);
+  for (int t = 0; t < 2 && !rc; t++) rc = ct_snapshot_append(s, 600.0 * t, f, 3, &err);
+  if (s) {
+    int rc2 = ct_snapshot_close(s, 1, &err);
+    if (!rc) rc = rc2;
+  }
+  if (rc) fprintf(stderr, "%s\n", err.msg);
+  ct_fields_free(fs);
+  ct_grid_free(&g);
+  return rc;
+}
+
+/* The first x in [x0, x1) where s is drawn at y in col, or -1. */
+static int text_at(int x0, int x1, int y, const char *s, uint32_t col) {
+  for (int x = x0; x < x1; x++)
+    if (text_missing(x, y, s, col) == 0) return x;
+  return -1;
+}
+
+#define COL_ACCENT_ 0x4FC3F7u
+
+/* Land use as classes, time-of fields as clock times, the depth range
+ * robust to a river channel, a concentration's tail hidden. */
+static void test_kinds(void) {
+  char path[] = "/tmp/ct_view_kinds_XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0) return;
+  close(fd);
+  CHECK(kinds_run(path) == CT_OK);
+  ct__view v;
+  ct_error err = {0};
+  if (ct__view_open(&v, path, NULL, 0, &err) != CT_OK) {
+    fprintf(stderr, "%s\n", err.msg);
+    CHECK(0);
+    remove(path);
+    return;
+  }
+  char line[512];
+  int x, y;
+
+  /* land use: a fixed colour per class, the classes named in the legend
+     and by the probe */
+  CHECK_OK(ct__view_set_field(&v, "layer.landuse", &err), &err);
+  ct__view_render(&v, px, W, H);
+  CHECK(ct__view_kind(&v) == CT__KIND_CLASSES);
+  CHECK(cell_is(&v, 3, 5, ct__class_rgb(2)));
+  CHECK(cell_is(&v, 38, 5, ct__class_rgb(5)));
+  CHECK(text_at(v.legend.x, v.legend.x + v.legend.w, v.legend.y + 10 + 13 + 20 + 2 * 14,
+                "2 residential", COL_TEXT_) >= 0);
+  CHECK(text_at(v.legend.x, v.legend.x + v.legend.w, v.legend.y + 10 + 13 + 20 + 5 * 14,
+                "5 water", COL_TEXT_) >= 0);
+  ct__view_cell_px(&v, 0, 3, 5, &x, &y);
+  CHECK(ct__view_probe_text(&v, x, y, line, sizeof line) == 0);
+  CHECK(strncmp(line, "residential (2)  at", 19) == 0);
+
+  /* seconds from the start as the run's clock time: 14:00 + 20 min */
+  CHECK_OK(ct__view_set_field(&v, "flood.time_of_max", &err), &err);
+  ct__view_render(&v, px, W, H);
+  CHECK(ct__view_kind(&v) == CT__KIND_CLOCK);
+  ct__view_cell_px(&v, 0, 3, 5, &x, &y);
+  CHECK(ct__view_probe_text(&v, x, y, line, sizeof line) == 0);
+  CHECK(strncmp(line, "14:20:00  at", 12) == 0);
+  if (strncmp(line, "14:20:00  at", 12)) fprintf(stderr, "probe: %s\n", line);
+  CHECK(text_missing(v.legend.x + 10, v.legend.y + 23, "[local time]", COL_ACCENT_) == 0);
+  {
+    long ink = 0; /* a tick beside the bar reads 14:20 */
+    for (int yy = v.legend.y; yy < v.legend.y + v.legend.h && !ink; yy++)
+      ink = text_missing(v.legend.x + 14 + 18 + 8, yy, "14:20", COL_TEXT_) == 0;
+    CHECK(ink);
+  }
+
+  /* depth: the whole-run range is the 99th percentile on land (0.4 m),
+     not the 6 m river; deeper water in the top colour and a triangle on
+     the legend's bar */
+  CHECK_OK(ct__view_set_field(&v, "flood.depth", &err), &err);
+  ct__view_render(&v, px, W, H);
+  CHECK_NEAR(v.hi, (double)0.4f, 1e-7);
+  CHECK(v.robust == 1);
+  CHECK_NEAR(v.over, 6.0, 1e-6);
+  CHECK(cell_is(&v, 3, 5, ct__cmap_rgb(CT__CMAP_VIRIDIS, (double)(float)0.3 / (double)0.4f)));
+  CHECK(cell_is(&v, 38, 5, ct__cmap_rgb(CT__CMAP_VIRIDIS, 1.0)));
+  {
+    uint32_t top = rgb(ct__cmap_rgb(CT__CMAP_VIRIDIS, 1.0));
+    int bx = v.legend.x + 14, cx = bx + 9, first = -1;
+    for (int yy = v.legend.y; yy < v.legend.y + v.legend.h && first < 0; yy++)
+      if (at(cx, yy) == top) first = yy;
+    CHECK(first > 0);
+    if (first > 0) CHECK(at(bx, first) != top); /* a point, not the bar */
+  }
+  /* r: this frame's range is the plain one again */
+  v.range_mode = CT__RANGE_FRAME;
+  ct__view_render(&v, px, W, H);
+  CHECK_NEAR(v.hi, 6.0, 1e-6);
+  CHECK(v.robust == 0 && isnan(v.over));
+  /* R: a typed range below the values has the marker too */
+  v.range_mode = CT__RANGE_TYPED;
+  v.typed_lo = 0.0;
+  v.typed_hi = 1.0;
+  ct__view_render(&v, px, W, H);
+  CHECK_NEAR(v.over, 6.0, 1e-6);
+  v.range_mode = CT__RANGE_RUN;
+
+  /* a concentration hides what is under 1e-3 of the range's top */
+  CHECK_OK(ct__view_set_field(&v, "air.nox", &err), &err);
+  ct__view_render(&v, px, W, H);
+  CHECK_NEAR(v.thr_eff, 0.1, 1e-6);
+  CHECK(cell_is(&v, 6, 5, v.run[0].base[5 * TR_NX + 6]));
+  CHECK(!cell_is(&v, 7, 5, v.run[0].base[5 * TR_NX + 7]));
+  {
+    long said = 0; /* "hidden < 0.1" under the bar */
+    for (int yy = v.legend.y; yy < v.legend.y + v.legend.h && !said; yy++)
+      said = text_missing(v.legend.x + 10, yy, "hidden < 0.1", 0x9AA3ADu) == 0;
+    CHECK(said);
+  }
+  ct__view_close(&v);
+  remove(path);
+}
+
+/* UTF-8 names: letters with diacritics drawn as their base letters, and
+ * a long file name gives way to the field name in the title bar. */
+static void test_utf8(const char *run) {
+  CHECK(ct__text_len("Quận 1, đường") == 13);
+  CHECK(ct__text_width("Nguyễn", 1) == 6 * CT__GLYPH_W);
+  static uint32_t a[200 * 12], b[200 * 12];
+  ct__canvas ca = {a, 200, 12, 0, 0, 200, 12}, cb = {b, 200, 12, 0, 0, 200, 12};
+  /* precomposed and decomposed (e + combining circumflex + dot below) */
+  ct__text(&ca, 0, 0, "Quận Đống Đa ư ơ Nguyễn Huệ", 0xFFFFFFFFu, 1);
+  ct__text(&cb, 0, 0, "Quan Dong Da u o Nguyen Hue", 0xFFFFFFFFu, 1);
+  CHECK(memcmp(a, b, sizeof a) == 0);
+  memset(a, 0, sizeof a);
+  ct__text(&ca, 0, 0, "Hue\xcc\x82\xcc\xa3", 0xFFFFFFFFu, 1);
+  memset(b, 0, sizeof b);
+  ct__text(&cb, 0, 0, "Hue", 0xFFFFFFFFu, 1);
+  CHECK(memcmp(a, b, sizeof a) == 0);
+
+  char path[200];
+  snprintf(path, sizeof path,
+           "/tmp/ct_view_Quận_1_mưa_đường_Nguyễn_Thị_Minh_Khai_%d_kịch_bản_rất_dài.nc",
+           (int)getpid());
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s'", run, path);
+  CHECK(system(cmd) == 0);
+  ct__view v;
+  ct_error err = {0};
+  if (ct__view_open(&v, path, NULL, 0, &err) != CT_OK) {
+    fprintf(stderr, "%s\n", err.msg);
+    CHECK(0);
+    remove(path);
+    return;
+  }
+  ct__view_render(&v, px, W, H);
+  CHECK(text_missing(10, 10, "ct_view_Quan_1_mua_duong_Nguyen", COL_TEXT_) == 0);
+  int fx = text_at(10, W / 2, 10, "Water depth [m]  (flood.depth)", COL_TEXT_);
+  CHECK(fx > 10);
+  /* the file name ends in an ellipsis just before the field */
+  if (fx > 10) CHECK(text_missing(fx - 6 * CT__GLYPH_W, 10, "\xE2\x80\xA6  |  ", COL_TEXT_) == 0);
+  ct__view_close(&v);
+  remove(path);
+}
+
+/* 320 x 200: a compact legend (bar, ends, units) and a series panel with
+ * the field, its units and a time axis, on at most a third of the map. */
+static void test_small(const char *run) {
+  enum { SW = 320, SH = 200 };
+  static uint32_t sp[SW * SH];
+  ct__view v;
+  ct_error err = {0};
+  CHECK_OK(ct__view_open(&v, run, NULL, 0, &err), &err);
+  v.t = 1;
+  ct__view_render(&v, sp, SW, SH);
+  ct__rect L = v.legend;
+  CHECK(L.w >= 40 && L.x + L.w == SW);
+  long top = 0, bot = 0, unit = 0;
+  for (int y = L.y; y < L.y + L.h; y++)
+    for (int x = L.x; x < SW; x++) {
+      uint32_t c = sp[y * SW + x] & 0xFFFFFFu;
+      /* a short bar samples the map's ends to within a few entries */
+      for (int k = 0; k < 4; k++) {
+        top += c == rgb(ct__cmap_rgb(CT__CMAP_VIRIDIS, (255 - k) / 255.0));
+        bot += c == rgb(ct__cmap_rgb(CT__CMAP_VIRIDIS, k / 255.0));
+      }
+      unit += c == COL_ACCENT_;
+    }
+  CHECK(top > 0 && bot > 0 && unit > 0);
+  /* the ends: "1.35" and "0" beside the bar, in the text colour */
+  {
+    static uint32_t cp[SW * SH];
+    memcpy(cp, sp, sizeof sp);
+    ct__canvas c = {cp, SW, SH, 0, 0, SW, SH};
+    long found = 0;
+    for (int y = L.y; y < L.y + 40 && !found; y++)
+      for (int x = L.x; x < SW - 20 && !found; x++) {
+        memcpy(cp, sp, sizeof sp);
+        ct__text(&c, x, y, "1.35", COL_TEXT_ | 0xFF000000u, 1);
+        found = memcmp(cp, sp, sizeof sp) == 0;
+      }
+    CHECK(found);
+  }
+  CHECK_OK(ct__view_pin(&v, 7, 2, &err), &err);
+  ct__view_render(&v, sp, SW, SH);
+  ct__rect b = v.series_box, m = v.map[0];
+  CHECK(b.w > 0 && (long)b.w * b.h * 3 <= (long)m.w * m.h);
+  ct__view_render(&v, px, W, H);
+  b = v.series_box;
+  CHECK(b.w > 0);
+  /* title: cell, field and units; time axis: first and last snapshot */
+  CHECK(text_missing(b.x + 6, b.y + 4, "7,2  Water depth [m]", COL_TEXT_) == 0);
+  ct__rect pl = {b.x + 44, b.y + 18, b.w - 52, b.h - 32};
+  CHECK(text_missing(pl.x, pl.y + pl.h + 2, "14:00", 0x9AA3ADu) == 0);
+  CHECK(text_missing(pl.x + pl.w - 5 * CT__GLYPH_W, pl.y + pl.h + 2, "14:20", 0x9AA3ADu) == 0);
+  ct__view_close(&v);
+}
+
 /* Live: a run still being written; a refresh brings in the new snapshot,
  * the view follows it and the run's range grows with it. */
 static void test_live(void) {
@@ -638,7 +893,10 @@ int main(void) {
     test_diff_scale(path);
     test_times(path);
     test_audit(path);
+    test_utf8(path);
+    test_small(path);
   }
+  test_kinds();
   test_live();
   remove(path);
   return TEST_RESULT();
