@@ -33,6 +33,9 @@ int ct_air_met_read(const char *path, double start_unix, ct_air_metrow **rows,
     return ct_error_set(err, CT_EFORMAT, "%s:1: empty file, expected a header "
                         "time,wind_speed,wind_dir,stability,mixing_height", path);
   }
+  /* A BOM (spreadsheet exports) is not part of the first column's name. */
+  if (!memcmp(line, "\xEF\xBB\xBF", 3))
+    memmove(line, line + 3, strlen(line + 3) + 1);
   int nf = ct_csv_split(line, f, 32);
   int c_t = -1, c_s = -1, c_d = -1, c_cls = -1, c_L = -1, c_h = -1, c_sth = -1;
   for (int k = 0; k < nf; k++) {
@@ -76,11 +79,23 @@ int ct_air_met_read(const char *path, double start_unix, ct_air_metrow **rows,
     ct_air_metrow x = {0};
     x.cls = -1;
     double tu;
-    int off;
+    int off, has_off = 0;
+    char why[128] = "";
     if (ct_parse_double(f[c_t], &x.t) != 0) {
-      if (start_unix != start_unix || ct_parse_iso8601(f[c_t], &tu, &off)) {
+      if (start_unix != start_unix ||
+          ct_parse_iso8601_ex(f[c_t], &tu, &off, &has_off, why, sizeof why)) {
         rc = ct_error_set(err, CT_EINVAL, "%s:%d: time '%s': expected seconds "
-                          "from the start or ISO 8601", path, lineno, f[c_t]);
+                          "from the start or ISO 8601 with UTC offset%s%s",
+                          path, lineno, f[c_t],
+                          strchr(f[c_t], '-') ? ": " : "",
+                          strchr(f[c_t], '-') ? why : "");
+        break;
+      }
+      /* Read as UTC, a local time would shift the met by the zone's offset. */
+      if (!has_off) {
+        rc = ct_error_set(err, CT_EINVAL, "%s:%d: time '%s' has no UTC "
+                          "offset: give the UTC offset, e.g. +07:00, or Z for "
+                          "UTC", path, lineno, f[c_t]);
         break;
       }
       x.t = tu - start_unix;

@@ -201,11 +201,90 @@ static int load_species(air_model *m, ct_air_config *c, const ct_scenario *sc,
   return CT_OK;
 }
 
+/* Every [air] key takes a value: an empty one would otherwise reach a
+ * file or layer lookup as "" and fail far from the line that caused it. */
+static int check_empty(const ct_scenario *sc, ct_error *err) {
+  const ct_section *s = ct_scenario_section(sc, "air");
+  for (int k = 0; s && k < s->n; k++) {
+    const char *v = s->e[k].value;
+    while (*v == ' ' || *v == '\t') v++;
+    if (!*v)
+      return ct_scenario_error(sc, &s->e[k], CT_EINVAL, err, "empty value");
+  }
+  return CT_OK;
+}
+
+/* background.X, threshold.X and area.X are read per species of the run, so
+ * one naming anything else (a typo, pm2.5, a species not in `species`)
+ * would be silently unused; area.X must also be a raster layer. */
+static int check_species_keys(const air_model *m, const ct_scenario *sc,
+                              const ct_air_config *c, ct_error *err) {
+  static const char *const families[] = {"background.", "threshold.", "area.",
+                                         NULL};
+  const ct_section *s = ct_scenario_section(sc, "air");
+  char list[256] = "";
+  for (int k = 0; k < c->nspecies; k++) {
+    strcat(list, k ? ", " : "");
+    strcat(list, c->species[k].name);
+  }
+  for (int k = 0; s && k < s->n; k++) {
+    const ct_entry *e = &s->e[k];
+    const char *sub = NULL;
+    for (int f = 0; families[f] && !sub; f++)
+      if (!strncmp(e->key, families[f], strlen(families[f])))
+        sub = e->key + strlen(families[f]);
+    if (!sub) continue;
+    int found = 0, best = -1, bd = 2; /* suggest at one edit: pm2.5 */
+    for (int q = 0; q < c->nspecies && !found; q++) {
+      int d = ct_edit_distance(sub, c->species[q].name);
+      found = d == 0;
+      if (d < bd) {
+        bd = d;
+        best = q;
+      }
+    }
+    if (!found) {
+      char hint[96] = "";
+      if (best >= 0)
+        snprintf(hint, sizeof hint, "; did you mean %.*s%s?",
+                 (int)(sub - e->key), e->key, c->species[best].name);
+      return ct_scenario_error(sc, e, CT_EINVAL, err,
+                               "'%s' is not a species of this run (species: "
+                               "%s)%s",
+                               sub, list, hint);
+    }
+    if (!strncmp(e->key, "area.", 5)) {
+      const ct_layer *L = ct_layers_find(m->env->layers, e->value);
+      if (!L)
+        return ct_scenario_error(sc, e, CT_ENOENT, err,
+                                 "no layer '%s' in [layers] (area emissions: "
+                                 "a raster layer of g s-1 m-2)",
+                                 e->value);
+      if (L->is_vector)
+        return ct_scenario_error(sc, e, CT_EINVAL, err,
+                                 "layer '%s' is a vector layer; area "
+                                 "emissions need a raster layer of g s-1 m-2",
+                                 e->value);
+    }
+  }
+  return CT_OK;
+}
+
 static int load_stacks(air_model *m, const ct_scenario *sc, ct_error *err) {
   const char *name = ct_scenario_string(sc, "air", "stacks", NULL);
   if (!name) return CT_OK;
   const ct_vector *v = ct_layers_vector(m->env->layers, name, err);
   if (!v) return err && err->code ? err->code : CT_ENOENT;
+  if (ct_vector_field(v, "height") < 0) {
+    char cols[512] = "";
+    for (int k = 0; k < v->nfields; k++) {
+      size_t L = strlen(cols);
+      snprintf(cols + L, sizeof cols - L, "%s%s", k ? ", " : "", v->fields[k]);
+    }
+    return ct_error_set(err, CT_EINVAL, "layer '%s' (%s): no column "
+                        "'height' (the stack height, m); its columns: %s",
+                        name, v->path, v->nfields ? cols : "none");
+  }
   for (int f = 0; f < v->nfeat; f++) {
     const ct_feature *ft = &v->feat[f];
     if (ft->type != CT_GEOM_POINT || ft->npts < 1)
@@ -213,10 +292,15 @@ static int load_stacks(air_model *m, const ct_scenario *sc, ct_error *err) {
                           "stacks must be points", name, v->path, ft->fid);
     const char *hs = ct_feature_attr(v, ft, "height");
     double h;
-    if (!hs || ct_parse_double(hs, &h) || h < 0)
+    if (!hs)
+      return ct_error_set(err, CT_EINVAL, "layer '%s' (%s): feature %lld: "
+                          "no value in the column 'height': expected the "
+                          "stack height, a number >= 0 (m)", name, v->path,
+                          ft->fid);
+    if (ct_parse_double(hs, &h) || h < 0)
       return ct_error_set(err, CT_EINVAL, "layer '%s' (%s): feature %lld: "
                           "height '%s': expected a number >= 0 (m)", name,
-                          v->path, ft->fid, hs ? hs : "");
+                          v->path, ft->fid, hs);
     double rate[CT_AIR_MAXSPEC] = {0};
     for (int s = 0; s < m->ns; s++) {
       char col[64];
@@ -265,6 +349,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   *self = NULL;
   const ct_scenario *sc = env->sc;
   int rc = ct_scenario_check_keys(sc, "air", keys, err);
+  if (!rc) rc = check_empty(sc, err);
   if (rc) return rc;
   air_model *m = calloc(1, sizeof *m);
   if (!m) return ct_error_set(err, CT_ENOMEM, "out of memory");
@@ -320,14 +405,28 @@ static int init(void **self, const ct_env *env, ct_error *err) {
                            "range", levels, dz0, top);
     goto fail;
   }
-  if (!(h > 0) || !(m->met.speed >= 0) || !(z0 > 0) || sth < 0 || sth > 90 ||
-      !(m->met.zref > 0)) {
-    rc = ct_scenario_error(sc, ct_scenario_entry(sc, "air", "mixing_height"),
-                           CT_EINVAL, err, "mixing_height %g (> 0), "
-                           "wind_speed %g (>= 0), wind_height %g (> 0), "
-                           "roughness %g (> 0) or sigma_theta %g (0..90) out "
-                           "of range", h, m->met.speed, m->met.zref, z0, sth);
-    goto fail;
+  {
+    /* Each out-of-range value named by its own key and line. */
+    const struct {
+      const char *key, *want;
+      double v;
+      int ok;
+    } r[] = {
+        {"mixing_height", "> 0 m", h, h > 0},
+        {"wind_speed", ">= 0 m/s", m->met.speed, m->met.speed >= 0},
+        {"wind_height", "> 0 m", m->met.zref, m->met.zref > 0},
+        {"roughness", "> 0 m", z0, z0 > 0},
+        {"sigma_theta", "in 0..90 degrees", sth, sth >= 0 && sth <= 90},
+    };
+    for (size_t k = 0; k < sizeof r / sizeof *r; k++)
+      if (!r[k].ok) {
+        rc = ct_scenario_error(sc, ct_scenario_entry(sc, "air", r[k].key),
+                               CT_EINVAL, err, "expected %s, got %g",
+                               r[k].want, r[k].v);
+        if (!ct_scenario_entry(sc, "air", r[k].key))
+          rc = ct_error_prefix(err, "[air] %s", r[k].key);
+        goto fail;
+      }
   }
   m->met.mixing_height = h;
   m->met.z0 = z0;
@@ -428,7 +527,8 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   }
 
   /* sources and receptors */
-  if ((rc = load_stacks(m, sc, err)) || (rc = load_receptors(m, sc, err)))
+  if ((rc = check_species_keys(m, sc, &c, err)) ||
+      (rc = load_stacks(m, sc, err)) || (rc = load_receptors(m, sc, err)))
     goto fail;
   for (int s = 0; s < m->ns; s++) {
     const char *spn = c.species[s].name;

@@ -196,6 +196,12 @@ static int read_frame(ct__air_model *m, const list *l, const frame *f,
   o.name = l->e->key;
   o.crs = crs;
   int rc = ct_raster_warp(path, m->env->grid, &o, fine, err);
+  /* The raster reader's hint for a missing CRS names a [layer] section,
+   * which stack files do not have: their CRS is wind.crs. */
+  char *hint = rc && !crs && err ? strstr(err->msg, "give it with crs = EPSG:") : NULL;
+  if (hint)
+    snprintf(hint, sizeof err->msg - (size_t)(hint - err->msg),
+             "give it with wind.crs = EPSG:... in [air]");
   if (rc) return ct_error_prefix(err, "%s:%d: [air] %s", sc->path, l->e->line,
                                  l->e->key);
   ct__air_coarsen(m, fine, out);

@@ -30,15 +30,53 @@ int ct_csv_split(char *line, char **f, int max) {
   return n;
 }
 
-static int parse_time(const char *s, double start_unix, double *t) {
+/* A row's time -> seconds from the start, or CT_EINVAL with why filled. */
+static int parse_time(const char *s, double start_unix, double *t, char *why,
+                      size_t nwhy) {
+  snprintf(why, nwhy, "is not seconds from the start, HH:MM or ISO 8601 "
+           "with offset");
   if (ct_parse_double(s, t) == CT_OK) return CT_OK;
-  double u;
-  if (strchr(s, '-') && ct_parse_iso8601(s, &u, NULL) == CT_OK) {
-    if (isnan(start_unix)) return CT_EINVAL;
+  /* YYYY-MM-DD...: a calendar time, whose faults deserve their own words
+   * (a clock time or duration never looks like this) */
+  int is_date = strlen(s) >= 10 && isdigit((unsigned char)s[0]) &&
+                isdigit((unsigned char)s[3]) && s[4] == '-' && s[7] == '-';
+  if (is_date) {
+    double u;
+    int has_off;
+    char w[128];
+    if (ct_parse_iso8601_ex(s, &u, NULL, &has_off, w, sizeof w) != CT_OK) {
+      snprintf(why, nwhy, "is not a valid ISO 8601 time: %s", w);
+      return CT_EINVAL;
+    }
+    /* Read as UTC, a local time would shift the whole series by the zone's
+     * offset (7 h in Ho Chi Minh City) without a word. */
+    if (!has_off) {
+      snprintf(why, nwhy, "has no UTC offset: give the UTC offset, e.g. "
+               "+07:00 (%.19s+07:00), or Z for UTC", s);
+      return CT_EINVAL;
+    }
+    if (isnan(start_unix)) {
+      snprintf(why, nwhy, "is an ISO 8601 time, but this series takes "
+               "seconds from the start or HH:MM");
+      return CT_EINVAL;
+    }
     *t = u - start_unix;
     return CT_OK;
   }
   return ct_parse_clock(s, t);
+}
+
+/* The magic numbers of the rasters a forecast stack takes: a file given
+ * where a CSV series belongs is most likely one of these. */
+static const char *raster_kind(const char *b, size_t n) {
+  if (n >= 4 && (!memcmp(b, "II*\0", 4) || !memcmp(b, "MM\0*", 4) ||
+                 !memcmp(b, "II+\0", 4) || !memcmp(b, "MM\0+", 4)))
+    return "GeoTIFF";
+  if (n >= 4 && (!memcmp(b, "\x89HDF", 4) || !memcmp(b, "CDF\x01", 4) ||
+                 !memcmp(b, "CDF\x02", 4)))
+    return "NetCDF";
+  if (n >= 4 && !memcmp(b, "GRIB", 4)) return "GRIB";
+  return NULL;
 }
 
 int ct_series_read(ct_series *s, const char *path, double start_unix,
@@ -49,11 +87,25 @@ int ct_series_read(ct_series *s, const char *path, double start_unix,
     return ct_error_set(err, errno == ENOENT ? CT_ENOENT : CT_EIO,
                         "%s: cannot open: %s", path, strerror(errno));
   s->path = strdup(path);
-  char line[8192];
+  char line[8192] = {0}; /* zeros after the first line, for raster_kind */
   char *f[65];
   int lineno = 0, cap = 0, rc = CT_OK;
   while (fgets(line, sizeof line, fp)) {
     lineno++;
+    if (lineno == 1) {
+      const char *kind = raster_kind(line, sizeof line);
+      if (kind) {
+        rc = ct_error_set(err, CT_EFORMAT,
+                          "%s: this looks like a raster (%s), not a CSV time "
+                          "series; a forecast stack of rasters is given as "
+                          "'stack:FILE ...'",
+                          path, kind);
+        goto done;
+      }
+      /* A BOM (spreadsheet exports) is not part of the header's text. */
+      if (!memcmp(line, "\xEF\xBB\xBF", 3))
+        memmove(line, line + 3, strlen(line + 3) + 1);
+    }
     size_t len = strlen(line);
     if (len == sizeof line - 1 && line[len - 1] != '\n') {
       rc = ct_error_set(err, CT_EINVAL, "%s:%d: line too long", path, lineno);
@@ -104,11 +156,10 @@ int ct_series_read(ct_series *s, const char *path, double start_unix,
       s->v = v;
     }
     double t;
-    if (parse_time(f[0], start_unix, &t) != CT_OK) {
-      rc = ct_error_set(err, CT_EINVAL,
-                        "%s:%d: time '%s' is not seconds from the start, "
-                        "HH:MM or ISO 8601 with offset",
-                        path, lineno, f[0]);
+    char why[256];
+    if (parse_time(f[0], start_unix, &t, why, sizeof why) != CT_OK) {
+      rc = ct_error_set(err, CT_EINVAL, "%s:%d: time '%s' %s", path, lineno,
+                        f[0], why);
       goto done;
     }
     if (s->n > 0 && !(t > s->t[s->n - 1])) {

@@ -2,6 +2,7 @@
  * edit distance for "did you mean". */
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,50 +78,93 @@ static void civil_from_days(long z, long *y, int *m, int *d) {
   *y = yoe + era * 400 + (*m <= 2);
 }
 
-int ct_parse_iso8601(const char *s, double *unix_time, int *utc_offset_s) {
-  if (!s) return CT_EINVAL;
+static int is_leap(long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static int days_in_month(long y, int m) {
+  static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : dm[m - 1];
+}
+
+static int why_set(char *why, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int why_set(char *why, size_t n, const char *fmt, ...) {
+  if (why && n) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, n, fmt, ap);
+    va_end(ap);
+  }
+  return CT_EINVAL;
+}
+
+int ct_parse_iso8601_ex(const char *s, double *unix_time, int *utc_offset_s,
+                        int *has_offset, char *why, size_t nwhy) {
+  static const char *const month[12] = {
+      "January", "February", "March",     "April",   "May",      "June",
+      "July",    "August",   "September", "October", "November", "December"};
+  if (why && nwhy) why[0] = '\0';
+  if (has_offset) *has_offset = 0;
+  if (!s) return why_set(why, nwhy, "no time");
   while (isspace((unsigned char)*s)) s++;
   int Y, M, D, h = 0, mi = 0, n = 0;
   double sec = 0;
   if (sscanf(s, "%4d-%2d-%2d%n", &Y, &M, &D, &n) != 3 || n != 10)
-    return CT_EINVAL;
+    return why_set(why, nwhy, "expected YYYY-MM-DD at the start");
   const char *p = s + n;
   if (*p == 'T' || *p == ' ') {
     p++;
     int k = 0;
-    if (sscanf(p, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5) return CT_EINVAL;
+    if (sscanf(p, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5)
+      return why_set(why, nwhy, "expected HH:MM after the date");
     p += k;
     if (*p == ':') {
       char *end;
       sec = strtod(p + 1, &end);
-      if (end == p + 1) return CT_EINVAL;
+      if (end == p + 1) return why_set(why, nwhy, "expected seconds after HH:MM:");
       p = end;
     }
   }
   int off = 0;
   if (*p == 'Z') {
     p++;
+    if (has_offset) *has_offset = 1;
   } else if (*p == '+' || *p == '-') {
     int sign = *p == '-' ? -1 : 1, oh, om = 0, k = 0;
     p++;
     if (sscanf(p, "%2d:%2d%n", &oh, &om, &k) == 2 && k == 5) p += k;
     else if (sscanf(p, "%2d%2d%n", &oh, &om, &k) == 2 && k == 4) p += k;
     else if (sscanf(p, "%2d%n", &oh, &k) == 1 && k == 2) p += k;
-    else return CT_EINVAL;
-    if (oh > 14 || om > 59) return CT_EINVAL;
+    else return why_set(why, nwhy, "expected a UTC offset +HH:MM");
+    if (oh > 14 || om > 59)
+      return why_set(why, nwhy, "UTC offset out of range (-14:00..+14:00)");
     off = sign * (oh * 3600 + om * 60);
+    if (has_offset) *has_offset = 1;
   } else if (*p) {
-    return CT_EINVAL;
+    return why_set(why, nwhy, "unexpected '%s' after the time", p);
   }
   while (isspace((unsigned char)*p)) p++;
-  if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 24 || mi > 59 ||
-      sec < 0 || sec >= 61)
-    return CT_EINVAL;
+  if (*p) return why_set(why, nwhy, "unexpected '%s' after the time", p);
+  /* Out-of-range fields are refused, not rolled over: 2026-02-30 read as
+   * 2026-03-02 would put a whole forcing series days off without a word. */
+  if (M < 1 || M > 12) return why_set(why, nwhy, "no month %d", M);
+  if (D < 1 || D > days_in_month(Y, M))
+    return why_set(why, nwhy, "no such date: %s %d has %d days", month[M - 1],
+                   Y, days_in_month(Y, M));
+  if (h < 0 || h > 23)
+    return why_set(why, nwhy, "hour %d: expected 00..23 (write midnight as "
+                   "00:00 of the next day)", h);
+  if (mi < 0 || mi > 59) return why_set(why, nwhy, "minute %d: expected 00..59", mi);
+  if (!(sec >= 0 && sec < 60))
+    return why_set(why, nwhy, "second %g: expected 00..59", sec);
   double t = (double)days_from_civil(Y, M, D) * 86400.0 + h * 3600.0 +
              mi * 60.0 + sec - off;
   *unix_time = t;
   if (utc_offset_s) *utc_offset_s = off;
   return CT_OK;
+}
+
+int ct_parse_iso8601(const char *s, double *unix_time, int *utc_offset_s) {
+  return ct_parse_iso8601_ex(s, unix_time, utc_offset_s, NULL, NULL, 0);
 }
 
 void ct_format_local(double unix_time, int off, char *buf, size_t n) {

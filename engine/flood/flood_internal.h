@@ -145,6 +145,7 @@ typedef struct ct__flood_model {
   ct_flood *sim;
   int nx, ny;
   double threshold;     /* flooding threshold [m] */
+  double zmax;          /* the DEM's highest cell [m], to judge levels */
 
   /* rain */
   int rain_mode;

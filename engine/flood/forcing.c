@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flood/flood_internal.h"
 
@@ -87,6 +88,32 @@ static int class_table(const ct_scenario *sc, const char *prefix,
     }
   }
   return CT_OK;
+}
+
+/* A rate in the scenario: "50", "50 mm/h" or "50mm/h" -> 0 and v in mm/h;
+ * a number followed by what reads as another unit ("2 in/h") -> 1, the unit
+ * in unit; anything else (a file or layer name) -> -1. A file name that
+ * starts with digits ("2026_rain.csv") has a '.' or '_' after them, which
+ * no unit has. */
+static int rate_mmh(const char *s, double *v, char *unit, size_t n) {
+  char *end;
+  double x = strtod(s, &end);
+  if (end == s || !isfinite(x)) return -1;
+  while (isspace((unsigned char)*end)) end++;
+  if (!*end) {
+    *v = x;
+    return 0;
+  }
+  if (strpbrk(end, "._\\") || !isalpha((unsigned char)*end)) return -1;
+  char key[32];
+  ct_units_key(end, key, sizeof key);
+  if (!strcmp(key, "mm/h") || !strcmp(key, "mm/hr") || !strcmp(key, "mmh-1") ||
+      !strcmp(key, "mm/hour")) {
+    *v = x;
+    return 0;
+  }
+  snprintf(unit, n, "%s", end);
+  return 1;
 }
 
 /* --- rain --- */
@@ -450,6 +477,15 @@ static int check_times(ct__flood_model *m, const ct_entry *e,
  * warped onto the grid. Each band's valid start time comes from the file
  * name, else the netCDF time coordinate, else band k is at k * rain.interval
  * from the start. Band k covers [t_k, t_k + step); no rain after the last. */
+/* The raster reader's hint for a missing CRS names a [layer] section,
+ * which stack files do not have: their CRS is rain.crs. */
+static void crs_hint(ct_error *err) {
+  char *p = err ? strstr(err->msg, "give it with crs = EPSG:") : NULL;
+  if (p)
+    snprintf(p, sizeof err->msg - (size_t)(p - err->msg),
+             "give it with rain.crs = EPSG:... in [flood]");
+}
+
 static int read_stack(ct__flood_model *m, const ct_entry *e, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
   const ct_grid *g = m->env->grid;
@@ -490,6 +526,7 @@ static int read_stack(ct__flood_model *m, const ct_entry *e, ct_error *err) {
     float *dst = m->bands + (size_t)k * n;
     rc = ct_raster_warp(path, g, &o, dst, err);
     if (rc) {
+      if (!ec) crs_hint(err);
       rc = ct_error_prefix(err, "%s:%d: [flood] %s", sc->path,
                            ec ? ec->line : e->line, ec ? "rain.crs" : "rain");
       break;
@@ -561,6 +598,13 @@ static int stack_rain(ct__flood_model *m, double t, double dt, ct_error *err) {
   return ct_flood_set_rain(m->sim, 0.0, m->rain_cell, err);
 }
 
+static int file_exists(const ct_scenario *sc, const char *rel) {
+  char *path = ct_scenario_resolve(sc, rel);
+  int ok = path && access(path, F_OK) == 0;
+  free(path);
+  return ok;
+}
+
 static int init_rain(ct__flood_model *m, ct_error *err) {
   const ct_scenario *sc = m->env->sc;
   const ct_entry *e = ct_scenario_entry(sc, "flood", "rain");
@@ -580,11 +624,18 @@ static int init_rain(ct__flood_model *m, ct_error *err) {
     return CT_OK;
   }
   double v;
+  char unit[64];
   if (strncmp(e->value, "stack:", 6) == 0) {
     m->rain_mode = RAIN_STACK;
     return read_stack(m, e, err);
   }
-  if (ct_parse_double(e->value, &v) == 0) {
+  int r = rate_mmh(e->value, &v, unit, sizeof unit);
+  if (r == 1 && !file_exists(sc, e->value))
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "expected mm/h: a rain rate like '50 mm/h', got "
+                             "the unit '%s'",
+                             unit);
+  if (r == 0) {
     if (!(v >= 0))
       return ct_scenario_error(sc, e, CT_EINVAL, err,
                                "expected a rain rate >= 0 mm/h, got %g", v);
@@ -614,7 +665,14 @@ static int init_infiltration(ct__flood_model *m, ct_error *err) {
   const ct_entry *e = ct_scenario_entry(sc, "flood", "infiltration");
   if (!e || !strcmp(e->value, "none")) return CT_OK;
   double v;
-  if (ct_parse_double(e->value, &v) == 0) {
+  char unit[64];
+  int r = rate_mmh(e->value, &v, unit, sizeof unit);
+  if (r == 1)
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "expected mm/h: an infiltration rate like "
+                             "'10 mm/h', got the unit '%s'",
+                             unit);
+  if (r == 0) {
     if (!(v >= 0))
       return ct_scenario_error(sc, e, CT_EINVAL, err,
                                "expected a rate >= 0 mm/h, got %g", v);
@@ -656,7 +714,18 @@ static int init_drains(ct__flood_model *m, ct_error *err) {
   if (!cap) return ct_error_set(err, CT_ENOMEM, "out of memory");
   double v;
   int rc = CT_OK;
-  if (ct_parse_double(e->value, &v) == 0) {
+  char unit[64];
+  int kind = ct_layers_find(m->env->layers, e->value)
+              ? -1
+              : rate_mmh(e->value, &v, unit, sizeof unit);
+  if (kind == 1) {
+    free(cap);
+    return ct_scenario_error(sc, e, CT_EINVAL, err,
+                             "expected mm/h: an inlet capacity like "
+                             "'30 mm/h', got the unit '%s'",
+                             unit);
+  }
+  if (kind == 0) {
     if (!(v >= 0)) {
       free(cap);
       return ct_scenario_error(sc, e, CT_EINVAL, err,

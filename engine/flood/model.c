@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "citytwin/snapshot.h"
 #include "flood/flood_internal.h"
@@ -16,6 +17,13 @@ static const char *const flood_keys[] = {
     "rain.*",   "infiltration", "drains",   "drains.*",  "boundary.*",
     "inflow.*", "threshold", "max_dt",      "theta",     "alpha",
     "initial_level", NULL};
+
+/* Smallest time-step cap [s]: the CFL step of a 1 m cell under 10 m of
+ * water is about 0.1 s, so a cap below this only slows a run down. */
+#define MIN_MAX_DT 0.01
+/* Highest water level accepted above the DEM's highest cell [m]: more is
+ * a unit slip (mm, cm) or a typo, and its depth makes the CFL step tiny. */
+#define MAX_LEVEL_ABOVE 100.0
 
 /* The team's land-use code of rivers, lakes and ponds. */
 enum { LU_WATER = 5 };
@@ -27,6 +35,14 @@ static const double manning_def[CT__NCLASS] = {0.035, 0.08, 0.06, 0.05,
                                                0.04,  0.025, 0.016, 0.03};
 
 static void model_destroy(void *self);
+
+static int is_metres(const char *u) {
+  static const char *const m[] = {"m", "metre", "meter", "metres", "meters",
+                                  NULL};
+  for (int k = 0; m[k]; k++)
+    if (!strcasecmp(u, m[k])) return 1;
+  return 0;
+}
 
 static int fail_code(ct_error *err, int def) {
   return err && err->code ? err->code : def;
@@ -75,6 +91,18 @@ static int series_arrays(const ct_series *s, int c, double **t, double **v,
   return CT_OK;
 }
 
+/* A water level far above all ground is a unit slip or a typo, and a run
+ * under kilometres of water crawls at a CFL step of milliseconds. */
+static int check_level(const ct__flood_model *m, const ct_entry *e,
+                       const char *what, double lv, ct_error *err) {
+  if (lv <= m->zmax + MAX_LEVEL_ABOVE) return CT_OK;
+  return ct_scenario_error(m->env->sc, e, CT_EINVAL, err,
+                           "%s %g m lies %g m above the DEM's highest cell "
+                           "(%g m); expected at most %g m above it (a level "
+                           "in metres, on the DEM's datum)",
+                           what, lv, lv - m->zmax, m->zmax, MAX_LEVEL_ABOVE);
+}
+
 static int init_boundary(ct__flood_model *m, const ct_entry *e,
                          ct_error *err) {
   const ct_scenario *sc = m->env->sc;
@@ -106,6 +134,7 @@ static int init_boundary(ct__flood_model *m, const ct_entry *e,
   memset(&s, 0, sizeof s);
   int rc;
   if (ct_parse_double(rel, &lv) == 0) { /* a constant level */
+    if ((rc = check_level(m, e, "level", lv, err))) return rc;
     double t0 = 0.0;
     return ct_flood_set_boundary(m->sim, edge, CT_FLOOD_LEVEL, 1, &t0, &lv,
                                  err);
@@ -116,6 +145,12 @@ static int init_boundary(ct__flood_model *m, const ct_entry *e,
   }
   double *t = NULL, *v = NULL;
   rc = series_arrays(&s, value_col(&s, "level"), &t, &v, err);
+  for (int k = 0; !rc && k < s.n; k++) {
+    char what[600];
+    snprintf(what, sizeof what, "%s: row %d (t = %g s): level", s.path, k + 1,
+             t[k]);
+    rc = check_level(m, e, what, v[k], err);
+  }
   if (!rc) {
     rc = ct_flood_set_boundary(m->sim, edge, CT_FLOOD_LEVEL, s.n, t, v, err);
     if (rc) rc = ct_error_prefix(err, "%s:%d: [flood] %s", sc->path, e->line,
@@ -249,9 +284,24 @@ static int add_field(ct__flood_model *m, ct_field **f, const char *name,
   return *f ? CT_OK : fail_code(err, CT_EINVAL);
 }
 
+/* Every [flood] key takes a value: an empty one would otherwise reach a
+ * file or layer lookup as "" and fail far from the line that caused it. */
+static int check_empty(const ct_scenario *sc, ct_error *err) {
+  const ct_section *s = ct_scenario_section(sc, "flood");
+  for (int k = 0; s && k < s->n; k++) {
+    const char *v = s->e[k].value;
+    while (*v == ' ' || *v == '\t') v++;
+    if (!*v)
+      return ct_scenario_error(sc, &s->e[k], CT_EINVAL, err, "empty value");
+  }
+  return CT_OK;
+}
+
 static int model_init(void **self, const ct_env *env, ct_error *err) {
   *self = NULL;
   const ct_scenario *sc = env->sc;
+  int erc = check_empty(sc, err);
+  if (erc) return erc;
   const ct_grid *g = env->grid;
   ct__flood_model *m = calloc(1, sizeof *m);
   if (!m) return ct_error_set(err, CT_ENOMEM, "out of memory");
@@ -285,9 +335,13 @@ static int model_init(void **self, const ct_env *env, ct_error *err) {
                            p.alpha);
     goto fail;
   }
-  if (!(p.max_dt > 0)) {
+  /* The CFL condition sets the step; the cap only stops it growing. One
+   * far below any stable step makes a run of hours take years. */
+  if (!(p.max_dt >= MIN_MAX_DT)) {
     rc = ct_scenario_error(sc, ct_scenario_entry(sc, "flood", "max_dt"),
-                           CT_EINVAL, err, "expected a positive duration");
+                           CT_EINVAL, err,
+                           "expected a duration of at least %g s, got %g s",
+                           MIN_MAX_DT, p.max_dt);
     goto fail;
   }
   if (!(m->threshold > 0)) {
@@ -308,12 +362,32 @@ static int model_init(void **self, const ct_env *env, ct_error *err) {
                               "LAYER, default 'dem')", sc->path);
     goto fail;
   }
+  {
+    /* Depths, slopes and volumes all take the DEM as metres: a DEM in feet
+     * or centimetres would give a wrong flood, not an error. */
+    const ct_layer *L = ct_layers_find(env->layers, dem_name);
+    if (L && L->units && *L->units && !is_metres(L->units)) {
+      rc = ct_error_set(err, CT_EINVAL,
+                        "layer '%s': the DEM's units are '%s'; the flood "
+                        "model needs ground elevations in metres (m): "
+                        "convert the DEM (e.g. gdal_calc.py) or fix "
+                        "[layer %s] units",
+                        dem_name, L->units, dem_name);
+      const ct_entry *e = ct_scenario_entry(sc, "flood", "dem");
+      if (e) rc = ct_error_prefix(err, "%s:%d: [flood] dem", sc->path, e->line);
+      goto fail;
+    }
+  }
   size_t n = ct_grid_ncells(g), holes = 0, first = 0;
-  for (size_t k = n; k-- > 0;)
+  m->zmax = -INFINITY;
+  for (size_t k = n; k-- > 0;) {
     if (!isfinite(dem[k])) {
       holes++;
       first = k;
+    } else if (dem[k] > m->zmax) {
+      m->zmax = dem[k];
     }
+  }
   if (holes) {
     int i = (int)(first % (size_t)g->nx), j = (int)(first / (size_t)g->nx);
     rc = ct_error_set(err, CT_EINVAL,
@@ -379,6 +453,7 @@ static int model_init(void **self, const ct_env *env, ct_error *err) {
   } else if (el) {
     double lv;
     TRY(ct_scenario_double(sc, "flood", "initial_level", 0, &lv, err));
+    TRY(check_level(m, el, "initial level", lv, err));
     TRY(ct_flood_set_level(m->sim, lv, err));
   }
   TRY(ct__flood_forcing_init(m, err));

@@ -12,6 +12,13 @@ int ct_parse_duration(const char *s, double *seconds);
 /* ISO 8601 with offset ("2026-09-15T14:00:00+07:00", "...Z") -> Unix time
  * and the offset in seconds east of UTC. */
 int ct_parse_iso8601(const char *s, double *unix_time, int *utc_offset_s);
+/* The same, telling more: has_offset (may be NULL) is 1 when s carries Z or
+ * an offset (without one the time is read as UTC, which callers reading
+ * local times must refuse); on CT_EINVAL why (may be NULL) says what is
+ * wrong ("no such date: February 2026 has 28 days"). Impossible dates and
+ * times (02-30, 24:00) are errors, never rolled over. */
+int ct_parse_iso8601_ex(const char *s, double *unix_time, int *utc_offset_s,
+                        int *has_offset, char *why, size_t nwhy);
 /* A time stamp in a file name (forecast stacks): YYYYMMDDTHHMM[SS] or
  * YYYY-MM-DDTHH:MM[:SS], then Z, +HH, +HHMM or +HH:MM. 1: found (Unix time
  * t, offset off, the stamp as written in stamp when not NULL); 0: none; -1:

@@ -50,6 +50,29 @@ static void test_met(void) {
         rows[0].obukhov == -50.0);
   free(rows);
 
+  /* ISO times without an offset would be read as UTC (7 h off in HCMC);
+   * an impossible date is not rolled over; a BOM is not part of "time" */
+  const char *nooff = write_file(
+      "met_nooff.csv", "time,wind_speed,wind_dir,stability,mixing_height\n"
+                       "2026-09-15T14:00:00+07:00,2,90,D,800\n"
+                       "2026-09-15T15:00:00,2,90,D,800\n");
+  rows = NULL;
+  CHECK(ct_air_met_read(nooff, t0, &rows, &n, &err) == CT_EINVAL && !rows);
+  printf("no offset: %s\n", err.msg);
+  CHECK(strstr(err.msg, "met_nooff.csv:3:") &&
+        strstr(err.msg, "give the UTC offset"));
+  const char *feb = write_file(
+      "met_feb.csv", "time,wind_speed,wind_dir,stability,mixing_height\n"
+                     "2026-02-30T14:00:00+07:00,2,90,D,800\n");
+  CHECK(ct_air_met_read(feb, t0, &rows, &n, &err) == CT_EINVAL && !rows);
+  CHECK(strstr(err.msg, "met_feb.csv:2:") && strstr(err.msg, "28 days"));
+  const char *bom = write_file(
+      "met_bom.csv", "\xEF\xBB\xBFtime,wind_speed,wind_dir,stability,"
+                     "mixing_height\r\n0,2,90,D,800\r\n3600,2,90,D,800\r\n");
+  CHECK_OK(ct_air_met_read(bom, NAN, &rows, &n, &err), &err);
+  CHECK(n == 2);
+  free(rows);
+
   /* the gap: 10:00 and 11:00 missing from an hourly record */
   const char *gap = write_file(
       "met_gap.csv", "time,wind_speed,wind_dir,stability,mixing_height\n"

@@ -270,5 +270,62 @@ int main(void) {
     if (k < 2)
       CHECK(strstr(err.msg, "layer 'stacks'") && strstr(err.msg, "feature 1"));
   }
+
+  /* Keys per species must name one of the run's (else silently unused);
+   * area sources must be rasters; each bad value is named by key and
+   * line; an empty value is one. The extra key is on line 33. */
+  put("stacks.geojson", stack_json(688000, 1191000, "0.5"));
+  put("met.csv", "time,wind_speed,wind_dir,stability,mixing_height\n"
+                 "0,3,250,C,900\n");
+  const struct {
+    const char *extra, *expect1, *expect2;
+  } keyed[] = {
+      {"background.pm2.5 = 5\n", "keys.ini:33: [air] background.pm2.5",
+       "did you mean background.pm25?"},
+      {"threshold.pm10 = 5\n", "keys.ini:33", "'pm10' is not a species of "
+       "this run (species: pm25, nox)"},
+      {"area.pm25 = stacks\n", "keys.ini:33", "vector layer"},
+      {"area.nox = nolayer\n", "keys.ini:33", "no layer 'nolayer'"},
+      {"wind_speed = -3\n", "keys.ini:33: [air] wind_speed",
+       "expected >= 0 m/s, got -3"},
+      {"receptors =\n", "[air] receptors", "empty value"},
+  };
+  for (size_t k = 0; k < sizeof keyed / sizeof *keyed; k++) {
+    char text[4096];
+    snprintf(text, sizeof text, "%s", scenario(keyed[k].extra));
+    if (strstr(keyed[k].extra, "receptors")) { /* replace the good one */
+      char *r = strstr(text, "receptors = stations\n");
+      if (r) memcpy(r, "#", 1);
+    }
+    memset(&err, 0, sizeof err);
+    rc = run_case("keys.ini", text, &err, &res);
+    printf("keys %s -> %d: %s\n", keyed[k].extra, rc, err.msg);
+    CHECK(rc < 0);
+    CHECK(strstr(err.msg, keyed[k].expect1) != NULL);
+    CHECK(strstr(err.msg, keyed[k].expect2) != NULL);
+  }
+  /* A stacks layer without a height column names the column. */
+  put("stacks.geojson",
+      "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
+      "\"Feature\",\"properties\":{\"h\":40,\"pm25_gps\":2.0},"
+      "\"geometry\":{\"type\":\"Point\",\"coordinates\":[686000,"
+      "1190000]}}]}");
+  memset(&err, 0, sizeof err);
+  rc = run_case("noheight.ini", scenario(""), &err, &res);
+  printf("no height: %d: %s\n", rc, err.msg);
+  CHECK(rc < 0 && strstr(err.msg, "no column 'height'") &&
+        strstr(err.msg, "h, pm25_gps"));
+  /* ... and a null height says it has no value, not "height ''" */
+  put("stacks.geojson",
+      "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
+      "\"Feature\",\"properties\":{\"height\":40},\"geometry\":{"
+      "\"type\":\"Point\",\"coordinates\":[686000,1190000]}},{\"type\":"
+      "\"Feature\",\"properties\":{\"height\":null},\"geometry\":{"
+      "\"type\":\"Point\",\"coordinates\":[687000,1190000]}}]}");
+  memset(&err, 0, sizeof err);
+  rc = run_case("nullheight.ini", scenario(""), &err, &res);
+  printf("null height: %d: %s\n", rc, err.msg);
+  CHECK(rc < 0 && strstr(err.msg, "feature 1: no value in the column "
+                                  "'height'"));
   return TEST_RESULT();
 }

@@ -263,6 +263,9 @@ int main(void) {
     CHECK_OK(rc, &err);
     if (!rc) check_wind(&r, 1800.0, 0.5, 2.0, 1.0, 3.0, 0.2);
     close_model(&r);
+    /* without wind.crs: the hint names that key, not a [layer] section */
+    expect_error("wind.u = stack:cube_u.nc\nwind.v = stack:cube_v.nc\n",
+                 "has no CRS", "give it with wind.crs = EPSG:");
     /* times that go back within a file */
     expect_error("wind.u = stack:back_u.nc\nwind.v = stack:cube_v.nc\n"
                  "wind.crs = EPSG:4326\n",

@@ -32,7 +32,31 @@ int main(void) {
         t == 946684800 && off == 25200);
   CHECK(ct_parse_iso8601("1999-12-31T20:30:00-0330", &t, &off) == 0 &&
         t == 946684800 && off == -12600);
-  CHECK(ct_parse_iso8601("2026-02-30T00:00:00Z", &t, &off) == 0); /* lenient day */
+  /* Impossible dates and times are refused, not rolled over into the next
+   * month or day. */
+  char why[128];
+  CHECK(ct_parse_iso8601("2026-02-30T00:00:00Z", &t, &off) == CT_EINVAL);
+  CHECK(ct_parse_iso8601_ex("2026-02-29T00:00:00Z", &t, &off, NULL, why,
+                            sizeof why) == CT_EINVAL &&
+        strstr(why, "February 2026 has 28 days"));
+  CHECK(ct_parse_iso8601("2028-02-29T00:00:00Z", &t, &off) == 0); /* leap */
+  CHECK(ct_parse_iso8601("2000-02-29T00:00:00Z", &t, &off) == 0);
+  CHECK(ct_parse_iso8601("2100-02-29T00:00:00Z", &t, &off) == CT_EINVAL);
+  CHECK(ct_parse_iso8601("2026-04-31T00:00:00Z", &t, &off) == CT_EINVAL);
+  CHECK(ct_parse_iso8601("2026-12-31T23:59:59Z", &t, &off) == 0);
+  CHECK(ct_parse_iso8601_ex("2026-09-15T24:00:00+07:00", &t, &off, NULL, why,
+                            sizeof why) == CT_EINVAL &&
+        strstr(why, "hour 24"));
+  CHECK(ct_parse_iso8601("2026-09-15T12:60:00Z", &t, &off) == CT_EINVAL);
+  CHECK(ct_parse_iso8601("2026-09-15T12:00:60Z", &t, &off) == CT_EINVAL);
+  /* Whether an offset was given: without one, callers must refuse. */
+  int has = -1;
+  CHECK(ct_parse_iso8601_ex("2026-09-15T15:30:00", &t, &off, &has, NULL, 0) ==
+            0 && has == 0);
+  CHECK(ct_parse_iso8601_ex("2026-09-15T15:30:00Z", &t, &off, &has, NULL, 0) ==
+            0 && has == 1);
+  CHECK(ct_parse_iso8601_ex("2026-09-15T15:30:00-03", &t, &off, &has, NULL,
+                            0) == 0 && has == 1 && off == -10800);
   CHECK(ct_parse_iso8601("2026-13-01T00:00:00Z", &t, &off) == CT_EINVAL);
   CHECK(ct_parse_iso8601("yesterday", &t, &off) == CT_EINVAL);
   char buf[64];
@@ -77,6 +101,29 @@ int main(void) {
   CHECK(ct_series_read(&sr, path, NAN, &err) == CT_EINVAL && strstr(err.msg, ":2: expected 2 columns, got 3"));
   write_file(path, "");
   CHECK(ct_series_read(&sr, path, NAN, &err) == CT_EINVAL && strstr(err.msg, "empty file"));
+  /* ISO times without an offset would be read as UTC, 7 h off in HCMC. */
+  write_file(path, "time,rain\n2026-09-15T15:30:00+07:00,0\n2026-09-15T15:35:00,100\n");
+  CHECK(ct_series_read(&sr, path, start, &err) == CT_EINVAL &&
+        strstr(err.msg, ":3: time '2026-09-15T15:35:00' has no UTC offset") &&
+        strstr(err.msg, "give the UTC offset, e.g. +07:00"));
+  write_file(path, "time,rain\n2026-09-15T14:00:00+07:00,0\n2026-09-15T24:00:00+07:00,1\n");
+  CHECK(ct_series_read(&sr, path, start, &err) == CT_EINVAL &&
+        strstr(err.msg, ":3:") && strstr(err.msg, "hour 24"));
+  /* A BOM before the header (spreadsheet exports) is skipped. */
+  write_file(path, "\xEF\xBB\xBFtime,rain\r\n0,1\r\n60,2\r\n");
+  CHECK_OK(ct_series_read(&sr, path, NAN, &err), &err);
+  CHECK(sr.n == 2 && sr.ncol == 1 && !strcmp(sr.names[0], "rain"));
+  ct_series_free(&sr);
+  /* A GeoTIFF where a series belongs is named as a raster. */
+  {
+    FILE *fp = fopen(path, "wb");
+    static const unsigned char tiff[] = {'I', 'I', 42, 0, 8, 0, 0, 0, 1, 2, 3};
+    fwrite(tiff, 1, sizeof tiff, fp);
+    fclose(fp);
+  }
+  CHECK(ct_series_read(&sr, path, NAN, &err) == CT_EFORMAT &&
+        strstr(err.msg, "looks like a raster (GeoTIFF)") &&
+        strstr(err.msg, "stack:"));
   unlink(path);
   CHECK(ct_series_read(&sr, path, NAN, &err) == CT_ENOENT);
 

@@ -229,10 +229,11 @@ int main(void) {
   /* The netCDF cube: its time coordinate, not the band order, places the
    * rain: from 13:00 the 14:00 band lands at t = 1 h, so 10 + 20 mm fall in
    * the 3 h (the band order alone would give 35 mm). */
-  if (put_cube("cube.nc") == 0) {
+  /* (not cube.nc: that is the run file of the scenario "cube") */
+  if (put_cube("cube_rain.nc") == 0) {
     /* Coordinates in degrees without a grid_mapping: no CRS of its own. */
     scenario("cube", "2026-09-15T13:00:00+07:00",
-             "stack:cube.nc\nrain.crs = EPSG:4326");
+             "stack:cube_rain.nc\nrain.crs = EPSG:4326");
     v = run_rain("cube", &rc, &err);
     CHECK_OK(rc, &err);
     printf("cube: rain %.6f m3\n", v);

@@ -22,6 +22,7 @@
 static char dir[256];
 static float dem[NX * NY], lu[NX * NY], drainmap[NX * NY];
 static char warned[2048]; /* the last warning the model sent */
+static const char *dem_units; /* the DEM layer's units (NULL: none known) */
 
 static void on_warn(void *ud, const char *msg) {
   (void)ud;
@@ -73,6 +74,7 @@ static int try_flood(const char *flood, int steps, char *msg, size_t nmsg,
   memset(l, 0, sizeof l);
   l[0].name = (char *)"dem";
   l[0].raster = dem;
+  l[0].units = (char *)dem_units;
   l[1].name = (char *)"landuse";
   l[1].raster = lu;
   l[2].name = (char *)"drainmap";
@@ -254,6 +256,25 @@ int main(void) {
       CHECK_NEAR(rain, want, 1e-6 * want); /* band 1 only; float32 rates */
       write_file("neg.tif", "not a tiff");
       bad("rain = stack:neg.tif\n", "storm.ini:10", "neg.tif");
+      /* A raster given where a CSV series belongs: say so, not "the first
+       * column must be 'time', got 'II*'". */
+      bad("rain = stack.tif\n", "storm.ini:10", "looks like a raster");
+      bad("rain = stack.tif\n", "stack:FILE", NULL);
+    }
+    /* A stack without a CRS: the hint names the key that gives one. */
+    snprintf(tif, sizeof tif, "%s/nocrs.tif", dir);
+    ds = drv ? GDALCreate(drv, tif, 10, 5, 1, GDT_Float32, NULL) : NULL;
+    CHECK(ds != NULL);
+    if (ds) {
+      double gt[6] = {600000, 20, 0, 1000100, 0, -20};
+      GDALSetGeoTransform(ds, gt);
+      float v[50];
+      for (int k = 0; k < 50; k++) v[k] = 10.0f;
+      if (GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, 10, 5, v, 10,
+                       5, GDT_Float32, 0, 0) != CE_None)
+        CHECK(0);
+      GDALClose(ds);
+      bad("rain = stack:nocrs.tif\n", "rain.crs = EPSG:", "[flood]");
     }
   }
 
@@ -302,6 +323,56 @@ int main(void) {
   bad("max_dt = fast\n", "storm.ini:10", "max_dt");
   bad("rian = 3\n", "storm.ini:10", "rain");
   bad("dem = elevation\n", "storm.ini:10", "elevation");
+
+  /* Rates with their documented unit are numbers; another unit is an
+   * error saying which one is expected, never a file or layer lookup. */
+  rc = try_flood("rain = 36 mm/h\n", 50, msg, sizeof msg, sum, sizeof sum);
+  CHECK(rc == 0);
+  {
+    const char *r = strstr(sum, "\"rain\":");
+    double rain = r ? atof(r + 7) : 0, want = 36.0 / 3.6e6 * 20000.0 * t_end;
+    CHECK_NEAR(rain, want, 1e-9 * want);
+  }
+  CHECK(try_flood("rain = 36mm/h\ndrains = 30 mm/h\ninfiltration = 5 mm/h\n",
+                  0, msg, sizeof msg, sum, sizeof sum) == 0);
+  bad("rain = 2 in/h\n", "storm.ini:10", "expected mm/h");
+  bad("drains = 30 l/s\n", "storm.ini:10", "expected mm/h");
+  bad("infiltration = 5 cm/h\n", "storm.ini:10", "expected mm/h");
+  /* Empty values are named as such, with the line. */
+  bad("rain =\n", "storm.ini:10: [flood] rain", "empty value");
+  bad("rain = two.csv\nrain.gauges =\n", "storm.ini:11", "empty value");
+
+  /* A series' ISO times must carry their UTC offset: read as UTC they
+   * would shift the rain by the zone's offset. */
+  write_file("nooff.csv", "time,rain\n2026-09-15T14:00:00,20\n"
+                          "2026-09-15T14:10:00,20\n");
+  bad("rain = nooff.csv\n", "nooff.csv:2", "give the UTC offset");
+  write_file("feb30.csv", "time,rain\n2026-02-30T14:00:00+07:00,20\n");
+  bad("rain = feb30.csv\n", "feb30.csv:2", "February 2026 has 28 days");
+  /* A spreadsheet's BOM is not part of the header. */
+  write_file("bom.csv", "\xEF\xBB\xBFtime,rain\r\n0,20\r\n600,20\r\n");
+  rc = try_flood("rain = bom.csv\n", 0, msg, sizeof msg, sum, sizeof sum);
+  if (rc) printf("bom: %s\n", msg);
+  CHECK(rc == 0);
+
+  /* A DEM in other units than metres is refused, naming layer and units. */
+  dem_units = "ft";
+  bad("rain = 10\n", "layer 'dem'", "'ft'");
+  dem_units = "bananas";
+  bad("dem = dem\n", "storm.ini:10", "'bananas'");
+  dem_units = "metres";
+  CHECK(try_flood("rain = 10\n", 0, msg, sizeof msg, sum, sizeof sum) == 0);
+  dem_units = NULL;
+
+  /* Values that make a run crawl: a tiny time-step cap, water levels far
+   * above all ground (the DEM here tops out below 3.3 m). */
+  bad("max_dt = 0.000001\n", "storm.ini:10", "at least 0.01 s");
+  bad("initial_level = 1e9\n", "storm.ini:10", "above the DEM's highest cell");
+  bad("boundary.west = level 1e6\n", "storm.ini:10", "highest cell");
+  write_file("hightide.csv", "time,level\n0,2\n600,2500\n");
+  bad("boundary.west = level hightide.csv\n", "storm.ini:10", "row 2");
+  CHECK(try_flood("initial_level = 90\nmax_dt = 0.01\n", 0, msg, sizeof msg,
+                  sum, sizeof sum) == 0);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
