@@ -280,14 +280,15 @@ static int parse_scenario_section(ct_scenario *sc, ct_error *err) {
     return rc;
   const ct_entry *e = ct_scenario_entry(sc, "scenario", "start");
   /* An offset is required: a local time without one is ambiguous. */
-  size_t len = strlen(e->value);
-  int has_offset = len > 10 && strpbrk(e->value + 10, "Z+-") != NULL;
-  if (!has_offset ||
-      ct_parse_iso8601(e->value, &sc->start_unix, &sc->utc_offset_s) != CT_OK)
+  int has_offset = 0;
+  char why[160] = "";
+  if (ct_parse_iso8601_ex(e->value, &sc->start_unix, &sc->utc_offset_s,
+                          &has_offset, why, sizeof why) != CT_OK ||
+      !has_offset)
     return ct_scenario_error(sc, e, CT_EINVAL, err,
                              "expected an ISO 8601 time with UTC offset like "
-                             "2026-09-15T14:00:00+07:00, got '%s'",
-                             e->value);
+                             "2026-09-15T14:00:00+07:00, got '%s'%s%s",
+                             e->value, *why ? ": " : "", why);
   if ((rc = need(sc, "scenario", "duration", "a duration like 6h", err)))
     return rc;
   if ((rc = ct_scenario_duration(sc, "scenario", "duration", 0, &sc->duration,
@@ -299,9 +300,10 @@ static int parse_scenario_section(ct_scenario *sc, ct_error *err) {
   if ((rc = ct_scenario_duration(sc, "scenario", "coupling", 60, &sc->coupling,
                                  err)))
     return rc;
-  if (!(sc->coupling > 0))
+  /* under a second the exchanges, not the models, would take the time */
+  if (!(sc->coupling >= 1))
     return ct_scenario_error(sc, ct_scenario_entry(sc, "scenario", "coupling"),
-                             CT_EINVAL, err, "must be longer than 0 s");
+                             CT_EINVAL, err, "must be at least 1 s");
   return CT_OK;
 }
 
@@ -418,9 +420,10 @@ static int parse_output(ct_scenario *sc, ct_error *err) {
   if ((rc = ct_scenario_duration(sc, "output", "interval", 600,
                                  &sc->out_interval, err)))
     return rc;
-  if (!(sc->out_interval > 0))
+  /* a snapshot a second already writes every field of the grid each time */
+  if (!(sc->out_interval >= 1))
     return ct_scenario_error(sc, ct_scenario_entry(sc, "output", "interval"),
-                             CT_EINVAL, err, "must be longer than 0 s");
+                             CT_EINVAL, err, "must be at least 1 s");
   const char *fields = ct_scenario_string(sc, "output", "fields", NULL);
   if (fields) {
     char *copy = strdup(fields), *save = NULL;
@@ -438,14 +441,17 @@ static int parse_output(ct_scenario *sc, ct_error *err) {
     free(copy);
   }
   const char *gauges = ct_scenario_string(sc, "output", "gauges", NULL);
+  if (gauges && !*gauges)
+    return ct_scenario_error(sc, ct_scenario_entry(sc, "output", "gauges"),
+                             CT_EINVAL, err, "empty value: a CSV name,x,y");
   if (gauges) sc->gauges = ct_scenario_resolve(sc, gauges);
   if ((rc = ct_scenario_duration(sc, "output", "gauge_interval",
                                  sc->out_interval, &sc->gauge_interval, err)))
     return rc;
-  if (!(sc->gauge_interval > 0))
+  if (!(sc->gauge_interval >= 1))
     return ct_scenario_error(sc,
                              ct_scenario_entry(sc, "output", "gauge_interval"),
-                             CT_EINVAL, err, "must be longer than 0 s");
+                             CT_EINVAL, err, "must be at least 1 s");
   static const char *const onoff[] = {"on", "off", NULL};
   int off = 0;
   if ((rc = ct_scenario_choice(sc, "output", "checkpoint", onoff, 0, &off,

@@ -104,6 +104,19 @@ int main(void) {
                "bad.ini:9: [output] unknown key 'intervall'; did you mean 'interval'?");
   expect_error(with("[output]\ninterval = 5 minutes\n"), CT_EINVAL,
                "bad.ini:9: [output] interval: expected a duration");
+  /* lower bounds that keep a run from crawling; an empty gauges list; an
+   * impossible start date, with the reason */
+  expect_error(with("[output]\ninterval = 0.01\n"), CT_EINVAL,
+               "bad.ini:9: [output] interval: must be at least 1 s");
+  expect_error(with("[output]\ngauges =\n"), CT_EINVAL,
+               "bad.ini:9: [output] gauges: empty value");
+  expect_error("[scenario]\nstart = 2026-09-15T14:00:00+07:00\nduration = 1h\n"
+               "coupling = 0.0001\n", CT_EINVAL,
+               "bad.ini:4: [scenario] coupling: must be at least 1 s");
+  expect_error("[scenario]\nstart = 2026-02-30T14:00:00+07:00\nduration = 1h\n",
+               CT_EINVAL, "bad.ini:2: [scenario] start: expected an ISO 8601 "
+               "time with UTC offset like 2026-09-15T14:00:00+07:00, got "
+               "'2026-02-30T14:00:00+07:00': no such date: February 2026 has 28 days");
   expect_error("[scenario]\nduration = 1h\n", CT_EINVAL,
                "bad.ini:1: [scenario] needs start = an ISO 8601 time");
   expect_error("[scenario]\nstart = 2026-09-15 14:00\nduration=1h\n", CT_EINVAL,
