@@ -58,8 +58,9 @@ static const char usage_run[] =
     "never stopped.\n"
     "\n"
     "  --resume FILE.nc   go on with the run in FILE.nc (its scenario and input\n"
-    "                     layers must be unchanged); a bare --resume after\n"
-    "                     SCENARIO.ini goes on with that scenario's output\n"
+    "                     files must be unchanged); a bare --resume after\n"
+    "                     SCENARIO.ini goes on with that scenario's output,\n"
+    "                     if FILE.nc was made from that scenario as it is\n"
     "  --output FILE.nc   write here instead of [output] file\n"
     "  --threads N        OpenMP threads (default: all cores); results do not\n"
     "                     depend on it\n"
@@ -69,8 +70,9 @@ static const char usage_check[] =
     "usage: citytwin check SCENARIO.ini\n"
     "\n"
     "Validates the scenario: every key and value, input files exist and load,\n"
-    "CRSs are known, layers overlap the domain, models initialise. Runs\n"
-    "nothing. Exit status 0 when the scenario can run, 2 otherwise.\n";
+    "CRSs are known, layers overlap the domain, models initialise, the\n"
+    "output's folder can be written and the output overwrites no input.\n"
+    "Runs nothing. Exit status 0 when the scenario can run, 2 otherwise.\n";
 
 static const char usage_info[] =
     "usage: citytwin info RUN.nc\n"
@@ -308,6 +310,8 @@ static int cmd_info(int argc, char **argv) {
   }
   printf("fields:\n");
   int rc = 0;
+  ct_error bad = {0}; /* the first unreadable field, told on stderr */
+  char bad_name[64] = "";
   for (int k = 0; k < ct_reader_nvars(r); k++) {
     const ct_snapshot_var *v = ct_reader_var(r, k);
     float lo, hi;
@@ -315,8 +319,13 @@ static int cmd_info(int argc, char **argv) {
     if (ct_reader_range(r, k, &lo, &hi, &err) == CT_OK) {
       if (isfinite(lo)) snprintf(range, sizeof range, "%g .. %g", lo, hi);
     } else {
-      snprintf(range, sizeof range, "unreadable: %s", err.msg);
-      rc = 1;
+      /* a damaged file is bad input; stdout keeps the table parseable */
+      snprintf(range, sizeof range, "unreadable");
+      if (!rc) {
+        bad = err;
+        snprintf(bad_name, sizeof bad_name, "%s", v->name);
+      }
+      rc = 2;
     }
     printf("  %-28s %-10s %-7s %-24s %s\n", v->name, v->units,
            v->is_static ? "static" : "time", range, v->long_name);
@@ -327,6 +336,11 @@ static int cmd_info(int argc, char **argv) {
   free(title);
   free(status);
   ct_reader_close(r);
+  if (rc) {
+    fflush(stdout);
+    fprintf(stderr, "error: %s: field %s is unreadable (a damaged file?): "
+            "%s\n", argv[1], bad_name, bad.msg);
+  }
   return rc;
 }
 

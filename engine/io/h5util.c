@@ -9,7 +9,15 @@
 
 #include "io/io_internal.h"
 
-void ct__h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+void ct__h5_quiet(void) {
+  /* No HDF5 clean-up at exit, whichever entry point first touches the
+   * library (a resume reads the file before it reopens it): after a failed
+   * write (disk full) the run file's close fails and leaves its handle
+   * half torn down, and HDF5's atexit close of it would crash. Only takes
+   * effect before the library's first call; the run closes what it opened. */
+  H5dont_atexit();
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 typedef struct walk_ud {
   char desc[512];

@@ -25,7 +25,8 @@
 #define CT__H5_FILE_LOCKING_API 0
 #endif
 
-/* Silences HDF5's automatic error printing (the engine never prints). */
+/* Silences HDF5's automatic error printing (the engine never prints) and,
+ * called before any other HDF5 call, turns off its clean-up at exit. */
 void ct__h5_quiet(void);
 /* Fills err with msg plus the innermost HDF5 error description; a full disk
  * (errno ENOSPC/EFBIG during the call) becomes CT_ENOSPC. Returns the code. */

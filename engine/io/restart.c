@@ -423,6 +423,8 @@ int ct_snapshot_reopen(ct_snapshot **out, const char *path, int nkeep,
   *out = NULL;
   H5dont_atexit();
   ct__h5_quiet();
+  int busy = ct_snapshot_busy(path, err);
+  if (busy) return busy;
   ct_snapshot *s = ct__snapshot_new(path);
   if (!s) return ct_error_set(err, CT_ENOMEM, "out of memory");
   hid_t fapl = ct__snapshot_fapl();

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cpl_error.h>
@@ -311,6 +313,23 @@ hid_t ct__snapshot_fapl(void) {
   return fapl;
 }
 
+int ct_snapshot_busy(const char *path, ct_error *err) {
+  /* O_NONBLOCK: a FIFO given as the output must not hang the probe */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return CT_OK; /* not there: nobody writes it */
+  /* HDF5 holds an exclusive flock on a file it writes (file locking is on
+   * in ct__snapshot_fapl); a lock of our own that fails means another
+   * writer. File systems without locks answer otherwise and pass. Closing
+   * the descriptor drops our lock before HDF5 takes its own. */
+  int busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd);
+  if (busy)
+    return ct_error_set(err, CT_EIO,
+                        "another run is writing %s: wait for it to end, or "
+                        "write elsewhere with --output", path);
+  return CT_OK;
+}
+
 int ct_snapshot_create(ct_snapshot **out, const char *path, const ct_grid *g,
                        const ct_snapshot_meta *meta, ct_error *err) {
   *out = NULL;
@@ -320,6 +339,10 @@ int ct_snapshot_create(ct_snapshot **out, const char *path, const ct_grid *g,
   H5dont_atexit();
   if (!path || !path[0])
     return ct_error_set(err, CT_EINVAL, "snapshot file: no path given");
+  /* Before H5Fcreate, which truncates the file before it asks for the
+   * lock: another run's file would be destroyed under it. */
+  int busy = ct_snapshot_busy(path, err);
+  if (busy) return busy;
   if (!g || g->nx <= 0 || g->ny <= 0 || !g->crs_wkt || !g->crs_wkt[0] ||
       g->gt[2] != 0 || g->gt[4] != 0 || !(g->gt[1] > 0) || !(g->gt[5] < 0))
     return ct_error_set(err, CT_EINVAL,

@@ -1,6 +1,7 @@
 /* run.c - the run loop: scenario -> grid -> layers -> models, then the clock
  * with coupling, snapshot and gauge times, and the summary at the end. */
 #include <errno.h>
+#include <glob.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -27,6 +28,21 @@ typedef struct gauge {
   size_t idx;
 } gauge;
 
+/* A file the scenario names outside [layers] (a rain series, a gauge list,
+ * a tide level): checksummed like the layers, so that --resume notices an
+ * edit, and never to be overwritten by the run's outputs. */
+typedef struct input_file {
+  char name[160]; /* SECTION.KEY[.N], the NAME of its input.NAME attribute */
+  char *path;     /* resolved against the scenario's folder */
+  char sha256[65];
+} input_file;
+
+/* No run holds more snapshots or coupling intervals than these: past them
+ * the models' per-interval tables and the snapshot count overflow, and no
+ * real question needs them (1e8 minutes is 190 years). */
+#define MAX_COUPLINGS 1e8
+#define MAX_SNAPSHOTS 1e7
+
 typedef struct run_state {
   ct_scenario sc;
   ct_grid grid;
@@ -44,6 +60,8 @@ typedef struct run_state {
   int gauge_units; /* the CSV has a units column (all but older runs') */
   ct_snapshot *snap;
   ct_state *ckpt;      /* the checkpoint store, reused after each snapshot */
+  input_file *inputs;
+  int ninputs;
 } run_state;
 
 static double wall_now(void) {
@@ -76,6 +94,62 @@ static void sibling(const char *file, const char *suffix, char *out, size_t n) {
   snprintf(out, n, "%.*s%s", (int)len, file, suffix);
 }
 
+/* A folder that cannot be made or written is the user's choice of output,
+ * not a failed run; a full disk or an I/O error is. */
+static int path_errno_code(int e) {
+  return e == ENOSPC || e == EDQUOT || e == EIO ? CT_EIO : CT_EINVAL;
+}
+
+/* The folder of file (".": none given) into dir. */
+static void folder_of(const char *file, char *dir, size_t n) {
+  snprintf(dir, n, "%s", file);
+  char *slash = strrchr(dir, '/');
+  if (slash == dir) dir[1] = '\0';
+  else if (slash) *slash = '\0';
+  else snprintf(dir, n, ".");
+}
+
+/* The output's folder, or the nearest one above it that exists (the run
+ * creates the rest), must take new files; else the run would fail only
+ * after loading everything, with a confusing disk-space message. */
+static int check_writable(const char *file, ct_error *err) {
+  char dir[4096];
+  folder_of(file, dir, sizeof dir);
+  struct stat st;
+  while (stat(dir, &st) != 0) {
+    char *slash = strrchr(dir, '/');
+    if (!slash) {
+      snprintf(dir, sizeof dir, ".");
+      break;
+    }
+    if (slash == dir) slash[1] = '\0';
+    else *slash = '\0';
+  }
+  if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+    return ct_error_set(err, CT_EINVAL,
+                        "%s: cannot create its folder: %s is a file, not a "
+                        "folder", file, dir);
+  if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+    return ct_error_set(err, CT_EINVAL,
+                        "%s: cannot create the run file: it is a folder",
+                        file);
+  /* A file made and removed, not access(): root passes access() where
+   * the file system still refuses (read-only mounts aside, /proc). */
+  char probe[4200];
+  snprintf(probe, sizeof probe, "%s/.citytwin-probe-XXXXXX", dir);
+  int fd = mkstemp(probe);
+  if (fd >= 0) {
+    close(fd);
+    unlink(probe);
+  } else if (errno != ENOSPC && errno != EDQUOT) { /* check_disk says it */
+    return ct_error_set(err, path_errno_code(errno),
+                        "%s: the folder %s is not writable (%s): choose "
+                        "another --output or [output] file",
+                        file, dir, strerror(errno));
+  }
+  return CT_OK;
+}
+
 static int build_grid(run_state *r, ct_error *err) {
   ct_scenario *sc = &r->sc;
   if (sc->grid_layer) {
@@ -90,6 +164,9 @@ static int build_grid(run_state *r, ct_error *err) {
   if (!rc)
     rc = ct_grid_init(&r->grid, sc->crs, sc->bounds[0], sc->bounds[1],
                       sc->bounds[2], sc->bounds[3], sc->cell, err);
+  /* A grid too big to index is a cell or bounds out of range, not a
+   * machine short of memory. */
+  if (rc == CT_ENOMEM) rc = CT_ERANGE;
   if (rc) {
     const ct_entry *e = ct_scenario_entry(sc, "domain", rc == CT_ECRS ? "crs" : "bounds");
     char msg[sizeof err->msg];
@@ -267,6 +344,156 @@ static int check_disk(run_state *r, const char *file, ct_error *err) {
   return CT_OK;
 }
 
+static int add_input(run_state *r, const char *name, const char *path,
+                     ct_error *err) {
+  for (int k = 0; k < r->ninputs; k++)
+    if (!strcmp(r->inputs[k].path, path)) return CT_OK; /* named twice */
+  input_file *ni = realloc(r->inputs, (size_t)(r->ninputs + 1) * sizeof *ni);
+  if (!ni) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  r->inputs = ni;
+  input_file *in = &ni[r->ninputs];
+  memset(in, 0, sizeof *in);
+  snprintf(in->name, sizeof in->name, "%s", name);
+  for (char *c = in->name; *c; c++)
+    if (*c == ' ' || *c == '/') *c = '_'; /* "layer dem" sections */
+  if (!(in->path = strdup(path)))
+    return ct_error_set(err, CT_ENOMEM, "out of memory");
+  r->ninputs++;
+  return CT_OK;
+}
+
+static int is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The files of one scenario value: each word ("stack:" aside) that names
+ * an existing file, or a pattern matching files, relative to the scenario.
+ * Generic on purpose, so that a model's new file key (a series, a level
+ * CSV in "level FILE.csv") is covered without a list to keep up. */
+static int collect_value(run_state *r, const ct_section *sec,
+                         const ct_entry *en, ct_error *err) {
+  char *words = strdup(en->value ? en->value : "");
+  if (!words) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  int nfound = 0, rc = CT_OK;
+  char *save = NULL;
+  for (char *w = strtok_r(words, " \t", &save); w && !rc;
+       w = strtok_r(NULL, " \t", &save)) {
+    if (!strncmp(w, "stack:", 6)) w += 6;
+    char *path = *w ? ct_scenario_resolve(&r->sc, w) : NULL;
+    if (!path) {
+      if (*w) rc = ct_error_set(err, CT_ENOMEM, "out of memory");
+      continue;
+    }
+    glob_t g;
+    int globbed = strpbrk(w, "*?[") && glob(path, 0, NULL, &g) == 0;
+    size_t n = globbed ? g.gl_pathc : 1;
+    for (size_t k = 0; k < n && !rc; k++) {
+      const char *f = globbed ? g.gl_pathv[k] : path;
+      if (!is_file(f)) continue;
+      char name[160];
+      if (++nfound == 1)
+        snprintf(name, sizeof name, "%s.%s", sec->name, en->key);
+      else
+        snprintf(name, sizeof name, "%s.%s.%d", sec->name, en->key, nfound);
+      rc = add_input(r, name, f, err);
+    }
+    if (globbed) globfree(&g);
+    free(path);
+  }
+  free(words);
+  return rc;
+}
+
+/* Every file the scenario names but its layers (they carry their own
+ * checksums) and its output. */
+static int collect_inputs(run_state *r, ct_error *err) {
+  const ct_scenario *sc = &r->sc;
+  for (int s = 0; s < sc->nsec; s++) {
+    const ct_section *sec = &sc->sec[s];
+    if (!strcmp(sec->name, "layers")) continue;
+    for (int e = 0; e < sec->n; e++) {
+      if (!strcmp(sec->name, "output") && !strcmp(sec->e[e].key, "file"))
+        continue;
+      int rc = collect_value(r, sec, &sec->e[e], err);
+      if (rc) return rc;
+    }
+  }
+  return CT_OK;
+}
+
+/* Is path the file st describes (the same inode, whatever the name)? */
+static int same_file(const char *path, const struct stat *st) {
+  struct stat o;
+  return path && stat(path, &o) == 0 && o.st_dev == st->st_dev &&
+         o.st_ino == st->st_ino;
+}
+
+/* Which input output file out would overwrite, in words, into what;
+ * 0 when none. */
+static int clobbered_input(const run_state *r, const char *out, char *what,
+                           size_t n) {
+  struct stat st;
+  if (stat(out, &st) != 0) return 0; /* not there: overwrites nothing */
+  if (same_file(r->sc.path, &st)) {
+    snprintf(what, n, "the scenario %s itself", r->sc.path);
+    return 1;
+  }
+  for (int k = 0; k < r->sc.nlayers; k++)
+    if (same_file(r->sc.layers[k].path, &st)) {
+      snprintf(what, n, "the scenario's input layer '%s' (%s)",
+               r->sc.layers[k].name,
+               r->sc.layers[k].path);
+      return 1;
+    }
+  for (int k = 0; k < r->ninputs; k++)
+    if (same_file(r->inputs[k].path, &st)) {
+      snprintf(what, n, "the scenario's input file %s (%s)", r->inputs[k].path,
+               r->inputs[k].name);
+      return 1;
+    }
+  return 0;
+}
+
+/* Before anything is written: no output (the run file, its summary or its
+ * gauges) may be an input of the run, and its folder must take files. */
+static int check_output(run_state *r, const char *file, ct_error *err) {
+  char sum[4200], gauges[4200];
+  sibling(file, "_summary.json", sum, sizeof sum);
+  sibling(file, "_gauges.csv", gauges, sizeof gauges);
+  const char *outs[3] = {file, sum, r->sc.gauges ? gauges : NULL};
+  static const char *const role[3] = {"run file", "run's summary",
+                                      "run's gauge CSV"};
+  for (int k = 0; k < 3; k++) {
+    char what[4400];
+    if (outs[k] && clobbered_input(r, outs[k], what, sizeof what))
+      return ct_error_set(err, CT_EINVAL,
+                          "%s: the %s would overwrite %s: choose another "
+                          "--output or [output] file",
+                          outs[k], role[k], what);
+  }
+  return check_writable(file, err);
+}
+
+/* Refuses runs whose counts overflow the models' tables (a duration of a
+ * billion days), naming the duration's line, before any allocation. */
+static int check_counts(const ct_scenario *sc, ct_error *err) {
+  const ct_entry *e = ct_scenario_entry(sc, "scenario", "duration");
+  double ncpl = sc->coupling > 0 ? sc->duration / sc->coupling : 0;
+  double nsnap = sc->out_interval > 0 ? sc->duration / sc->out_interval : 0;
+  if (ncpl > MAX_COUPLINGS)
+    return ct_scenario_error(sc, e, CT_ERANGE, err,
+                             "%.3g coupling intervals of %g s; at most %.0e: "
+                             "shorten the run or lengthen [scenario] coupling",
+                             ncpl, sc->coupling, MAX_COUPLINGS);
+  if (nsnap > MAX_SNAPSHOTS)
+    return ct_scenario_error(sc, e, CT_ERANGE, err,
+                             "%.3g snapshots every %g s; at most %.0e: "
+                             "shorten the run or lengthen [output] interval",
+                             nsnap, sc->out_interval, MAX_SNAPSHOTS);
+  return CT_OK;
+}
+
 /* The model sections this build knows, NULL-terminated. */
 static void known_models(const char *known[17]) {
   int nk = 0;
@@ -282,6 +509,14 @@ static int setup(run_state *r, const char *path, const ct_run_opts *o,
                ? ct_scenario_parse(&r->sc, o->scenario_text, path, known, err)
                : ct_scenario_load(&r->sc, path, known, err);
   if (rc) return rc;
+  if ((rc = check_counts(&r->sc, err))) return rc;
+  /* Where the run writes, checked before the slow work: it must not
+   * overwrite an input, and its folder must take files. */
+  const char *file = o->resume ? o->resume : o->output ? o->output
+                                                       : r->sc.out_file;
+  if ((rc = collect_inputs(r, err)) || (rc = check_output(r, file, err)) ||
+      (!o->check_only && (rc = ct_snapshot_busy(file, err))))
+    return rc;
   for (int k = 0; ct_models[k]; k++) { /* keys first: typos before slow work */
     if (!ct_models[k]->keys || !ct_scenario_section(&r->sc, ct_models[k]->name))
       continue;
@@ -314,25 +549,59 @@ static int setup(run_state *r, const char *path, const ct_run_opts *o,
   return load_gauges(r, err);
 }
 
+/* A previous run's summary must not sit, saying "complete", beside a new
+ * run file that may be killed before it writes its own. */
+static int drop_summary(const char *summary, ct_error *err) {
+  if (unlink(summary) != 0 && errno != ENOENT)
+    return ct_error_set(err, path_errno_code(errno),
+                        "%s: cannot remove the previous run's summary: %s",
+                        summary, strerror(errno));
+  return CT_OK;
+}
+
+static int hash_inputs(run_state *r, ct_error *err) {
+  for (int k = 0; k < r->ninputs; k++) {
+    int rc = ct_sha256_file(r->inputs[k].path, r->inputs[k].sha256, err);
+    if (rc) return ct_error_prefix(err, "%s: [%s] input", r->sc.path,
+                                   r->inputs[k].name);
+  }
+  return CT_OK;
+}
+
 static int open_outputs(run_state *r, const char *file, ct_run_result *res,
                         ct_error *err) {
   snprintf(res->output, sizeof res->output, "%s", file);
   sibling(file, "_summary.json", res->summary, sizeof res->summary);
   if (mkdirs(file) != 0)
-    return ct_error_set(err, CT_EIO, "%s: cannot create its folder: %s", file,
+    return ct_error_set(err, path_errno_code(errno),
+                        "%s: cannot create its folder: %s", file,
                         strerror(errno));
   int rc0 = check_disk(r, file, err);
+  if (!rc0) rc0 = ct_snapshot_busy(file, err);
+  if (!rc0) rc0 = drop_summary(res->summary, err);
+  if (!rc0) rc0 = hash_inputs(r, err);
   if (rc0) return rc0;
-  const char *names[65], *paths[65], *sums[65];
+  int cap = 1 + r->layers.n + r->ninputs;
+  const char **names = calloc((size_t)cap, sizeof *names);
+  const char **paths = calloc((size_t)cap, sizeof *paths);
+  const char **sums = calloc((size_t)cap, sizeof *sums);
   char scenario_sum[65] = "";
   int n = 0;
-  if (ct_sha256_file(r->sc.path, scenario_sum, NULL) == CT_OK) {
-    names[n] = "scenario"; paths[n] = r->sc.path; sums[n] = scenario_sum; n++;
-  }
-  for (int k = 0; k < r->layers.n && n < 64; k++, n++) {
-    names[n] = r->layers.l[k].name;
-    paths[n] = r->layers.l[k].spec ? r->layers.l[k].spec->path : "";
-    sums[n] = r->layers.l[k].sha256;
+  if (names && paths && sums) {
+    if (ct_sha256_file(r->sc.path, scenario_sum, NULL) == CT_OK) {
+      names[n] = "scenario"; paths[n] = r->sc.path; sums[n] = scenario_sum;
+      n++;
+    }
+    for (int k = 0; k < r->layers.n; k++, n++) {
+      names[n] = r->layers.l[k].name;
+      paths[n] = r->layers.l[k].spec ? r->layers.l[k].spec->path : "";
+      sums[n] = r->layers.l[k].sha256;
+    }
+    for (int k = 0; k < r->ninputs; k++, n++) {
+      names[n] = r->inputs[k].name;
+      paths[n] = r->inputs[k].path;
+      sums[n] = r->inputs[k].sha256;
+    }
   }
   /* Absolute, so that --resume finds the layers from any folder. */
   char *abs = realpath(r->sc.path, NULL);
@@ -343,8 +612,13 @@ static int open_outputs(run_state *r, const char *file, ct_run_result *res,
                            .duration = r->sc.duration, .ninputs = n,
                            .input_names = names, .input_paths = paths,
                            .input_sha256 = sums};
-  int rc = ct_snapshot_create(&r->snap, file, &r->grid, &meta, err);
+  int rc = names && paths && sums
+               ? ct_snapshot_create(&r->snap, file, &r->grid, &meta, err)
+               : ct_error_set(err, CT_ENOMEM, "out of memory");
   free(abs);
+  free(names);
+  free(paths);
+  free(sums);
   if (rc) return rc;
   int nf = ct_fields_count(r->fields);
   for (int k = 0; k < nf; k++) {
@@ -502,6 +776,11 @@ static int loop(run_state *r, const ct_run_opts *o, ct_run_result *res,
         if (t1 - (tm + dt) < eps) dt = t1 - tm;
         rc = r->cls[m]->step(r->self[m], tm, dt, err);
         tm += dt;
+        /* Here too, not only between intervals: with a tiny time step one
+         * interval can take minutes, and Ctrl-C must not wait for it. */
+        if (!rc && o->stop && *o->stop && tm < t1 - eps)
+          rc = ct_error_set(err, CT_EINTR, "stopped by the user at t = %.0f s",
+                            tm);
       }
     }
     t = t1;
@@ -535,28 +814,90 @@ static int resume_meta(const char *file, char **text, char **path,
   return rc;
 }
 
-/* Every input layer must be the file the run started from, or the resumed
- * run would not be that run. */
+/* Does the checksum recorded as input.NAME differ from sha? An input the
+ * file does not record (a run begun by an older version) is let be. */
+static int input_changed(ct_reader *rd, const char *name, const char *sha) {
+  char an[256];
+  snprintf(an, sizeof an, "input.%s", name);
+  char *v = ct_reader_attr(rd, an);
+  const char *sum = v ? strstr(v, " sha256:") : NULL;
+  int changed = sum && strcmp(sum + 8, sha) != 0;
+  free(v);
+  return changed;
+}
+
+/* Every input layer and file must be the one the run started from, or the
+ * resumed run would not be that run. */
 static int check_inputs(run_state *r, const char *file, ct_error *err) {
-  ct_reader *rd;
-  int rc = ct_reader_open(&rd, file, err);
+  int rc = hash_inputs(r, err);
   if (rc) return rc;
+  ct_reader *rd;
+  if ((rc = ct_reader_open(&rd, file, err))) return rc;
   for (int k = 0; k < r->layers.n && !rc; k++) {
     const ct_layer *l = &r->layers.l[k];
-    char an[256];
-    snprintf(an, sizeof an, "input.%s", l->name);
-    char *v = ct_reader_attr(rd, an);
-    const char *sum = v ? strstr(v, " sha256:") : NULL;
-    if (sum && strcmp(sum + 8, l->sha256) != 0)
+    if (input_changed(rd, l->name, l->sha256))
       rc = ct_error_set(err, CT_EINVAL,
                         "%s: input layer '%s' (%s) changed since the run "
                         "started; resuming would not give that run's results: "
                         "run it again",
                         file, l->name, l->spec ? l->spec->path : "built in");
-    free(v);
   }
+  for (int k = 0; k < r->ninputs && !rc; k++)
+    if (input_changed(rd, r->inputs[k].name, r->inputs[k].sha256))
+      rc = ct_error_set(err, CT_EINVAL,
+                        "%s: input file %s ([%s]) changed since the run "
+                        "started; resuming would not give that run's results: "
+                        "run it again",
+                        file, r->inputs[k].path, r->inputs[k].name);
   ct_reader_close(rd);
   return rc;
+}
+
+/* The whole of a text file (malloc'd), or NULL. */
+static char *slurp(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  while (buf) {
+    n += fread(buf + n, 1, cap - 1 - n, fp);
+    if (n < cap - 1) break;
+    char *nb = realloc(buf, cap *= 2);
+    if (!nb) free(buf);
+    buf = nb;
+  }
+  fclose(fp);
+  if (buf) buf[n] = '\0';
+  return buf;
+}
+
+/* `run SCENARIO.ini --resume` must go on with that scenario: a run file
+ * from another one (or from this one before an edit) would silently run
+ * something else under its name. */
+static int check_named_scenario(const char *named, const char *given_text,
+                                const char *file, const char *stored_path,
+                                const char *stored_text, ct_error *err) {
+  struct stat a, b;
+  if (stat(named, &a) == 0 && stat(stored_path, &b) == 0 &&
+      (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+    return ct_error_set(err, CT_EINVAL,
+                        "%s was run from the scenario %s, not %s: resume it "
+                        "with `citytwin run --resume %s`, or run %s anew "
+                        "with another --output",
+                        file, stored_path, named, file, named);
+  char *text = given_text ? strdup(given_text) : slurp(named);
+  if (!text)
+    return ct_error_set(err, CT_ENOENT, "%s: cannot read: %s", named,
+                        strerror(errno));
+  int same = strcmp(text, stored_text) == 0;
+  free(text);
+  if (!same)
+    return ct_error_set(err, CT_EINVAL,
+                        "%s changed since %s was started from it (the run "
+                        "file holds the scenario %s as it was): run it anew, "
+                        "or undo the edit to resume",
+                        named, file, stored_path);
+  return CT_OK;
 }
 
 /* Drops the gauge rows from time t on (they follow the checkpoint). */
@@ -607,7 +948,9 @@ static int resume_outputs(run_state *r, const char *file, clock_state *c,
                           ct_run_result *res, ct_error *err) {
   snprintf(res->output, sizeof res->output, "%s", file);
   sibling(file, "_summary.json", res->summary, sizeof res->summary);
-  int rc = check_inputs(r, file, err);
+  int rc = ct_snapshot_busy(file, err);
+  if (!rc) rc = check_inputs(r, file, err);
+  if (!rc) rc = drop_summary(res->summary, err);
   if (rc) return rc;
   ct_state *st;
   int nslices;
@@ -647,6 +990,8 @@ static void teardown(run_state *r) {
   ct_layers_free(&r->layers);
   ct_grid_free(&r->grid);
   ct_scenario_free(&r->sc);
+  for (int k = 0; k < r->ninputs; k++) free(r->inputs[k].path);
+  free(r->inputs);
 }
 
 int ct_run(const char *scenario_path, const ct_run_opts *o, ct_run_result *res,
@@ -657,6 +1002,7 @@ int ct_run(const char *scenario_path, const ct_run_opts *o, ct_run_result *res,
   double w0 = wall_now();
   if (o->threads > 0) omp_set_num_threads(o->threads);
   char *rtext = NULL, *rpath = NULL, *rfile = NULL;
+  const char *named = o->resume && !o->resume[0] ? scenario_path : NULL;
   ct_run_opts ro;
   if (o->resume && !o->resume[0]) { /* the scenario's own output */
     ct_scenario sc;
@@ -674,6 +1020,9 @@ int ct_run(const char *scenario_path, const ct_run_opts *o, ct_run_result *res,
   }
   if (o->resume) {
     int rc = resume_meta(o->resume, &rtext, &rpath, err);
+    if (!rc && named)
+      rc = check_named_scenario(named, o->scenario_text, o->resume, rpath,
+                                rtext, err);
     if (rc) {
       free(rtext);
       free(rpath);

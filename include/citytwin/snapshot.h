@@ -29,8 +29,11 @@ typedef struct ct_snapshot_meta {
 
 typedef struct ct_snapshot ct_snapshot;
 
-/* Creates path (truncating). Writes the grid, CRS, coordinates, metadata and
- * a status attribute "running". */
+/* CT_OK unless another process (or this one) is writing path: then an
+ * error "another run is writing PATH". Nothing is changed. */
+int ct_snapshot_busy(const char *path, ct_error *err);
+/* Creates path (truncating), refused as ct_snapshot_busy refuses. Writes the
+ * grid, CRS, coordinates, metadata and a status attribute "running". */
 int ct_snapshot_create(ct_snapshot **s, const char *path, const ct_grid *g,
                        const ct_snapshot_meta *meta, ct_error *err);
 /* A (y, x) variable written once (static layer or a run-end field). */

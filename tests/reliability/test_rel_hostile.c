@@ -195,11 +195,12 @@ int main(void) {
   CHECK((rc == 1 || rc == 2) && has("adir.ini", "folder", NULL));
   rc = run_case_to("diroutput", "adir", "run",
                    "[layers]\ndem = good.tif\n[flood]\nrain = 20\n");
-  CHECK(rc == 1 && has("cannot create the run file", "/adir", NULL));
-  /* An output folder that cannot be made (a file is in the way). */
+  CHECK(rc == 2 && has("cannot create the run file", "/adir", NULL));
+  /* An output folder that cannot be made (a file is in the way): bad
+   * input, as an unwritable one is, found before the layers load. */
   rc = run_case_to("blocked", "blocker/run.nc", "run",
                    "[layers]\ndem = good.tif\n[flood]\nrain = 20\n");
-  CHECK(rc == 1 && has("cannot create", "blocker/run.nc", NULL));
+  CHECK(rc == 2 && has("cannot create", "blocker/run.nc", NULL));
   /* A good case runs: the failures above are the inputs' doing. */
   rc = run_case("good", "run", "[layers]\ndem = good.tif\n[flood]\nrain = 20\n");
   CHECK(rc == 0);
