@@ -82,8 +82,9 @@ static void show_progress(int tty, int n, const int *state, const float *frac,
 }
 
 /* In the child: run variant k, its messages into its folder's log. */
-static int run_child(const ct_batch *b, int k, const char *text, int fd,
-                     int threads, volatile sig_atomic_t *stop) {
+static int run_child(const ct_batch *b, int k, const char *text,
+                     const char *stamp, int fd, int threads,
+                     volatile sig_atomic_t *stop) {
   char path[4300];
   ct_batch_dir(b, k, path, sizeof path);
   strncat(path, "/log.txt", sizeof path - strlen(path) - 1);
@@ -98,7 +99,12 @@ static int run_child(const ct_batch *b, int k, const char *text, int fd,
   ct_run_result res;
   ct_error err = {0};
   int rc = CT_EFORMAT;
-  if (ct_batch_resumable(b, k, text)) { /* stopped or killed: go on */
+  int resumable = ct_batch_resumable(b, k, text, stamp);
+  if (!resumable && ct_batch_mark_started(b, k, stamp, &err)) {
+    fprintf(stderr, "error: %s\n", err.msg);
+    return 1;
+  }
+  if (resumable) { /* stopped or killed: go on */
     ct_run_opts ro = o;
     ro.output = NULL;
     ro.scenario_text = NULL;
@@ -115,7 +121,7 @@ static int run_child(const ct_batch *b, int k, const char *text, int fd,
     fprintf(stderr, "error: %s\n", err.msg);
     return ct_exit_status(rc) ? ct_exit_status(rc) : 1;
   }
-  if (ct_batch_mark_done(b, k, text, &err)) {
+  if (ct_batch_mark_done(b, k, stamp, &err)) {
     fprintf(stderr, "error: %s\n", err.msg);
     return 1;
   }
@@ -191,6 +197,7 @@ int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
   }
   int n = b.nvar, rc = 0;
   char **text = calloc((size_t)n, sizeof *text);
+  char **stamp = calloc((size_t)n, sizeof *stamp);
   int *failed = calloc((size_t)n, sizeof *failed), *state = calloc((size_t)n, sizeof *state);
   float *frac = calloc((size_t)n, sizeof *frac);
   pid_t *pid = calloc((size_t)n, sizeof *pid);
@@ -199,29 +206,47 @@ int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
    * so this process starts none. GDAL's warps take their thread count from
    * OpenMP; each child sets its own count afresh. */
   omp_set_num_threads(1);
-  /* Prepare every variant first: a bad variant is reported at once. */
+  /* Check the base and every variant before any run starts: bad input is
+   * reported at once, and a fault of the base once, not with every variant
+   * made from it. */
   for (int k = 0; k < n; k++) {
-    if (ct_batch_prepare(&b, k, &text[k], &err)) {
-      fprintf(stderr, "variant '%s': error: %s\n", b.var[k].name, err.msg);
-      failed[k] = 1;
-      state[k] = 3;
-      rc = 1;
-    } else if (ct_batch_done(&b, k, text[k])) {
+    if (ct_batch_prepare(&b, k, &text[k], &err) ||
+        (!(stamp[k] = ct_batch_stamp(&b, k, text[k])) &&
+         ct_error_set(&err, CT_ENOMEM, "out of memory"))) {
+      if (k == 0) fprintf(stderr, "error: %s\n", err.msg);
+      else fprintf(stderr, "variant '%s': error: %s\n", b.var[k].name, err.msg);
+      int st = ct_exit_status(err.code);
+      if (st > rc) rc = st;
+      if (k == 0) break;
+    } else if (ct_batch_done(&b, k, stamp[k])) {
       state[k] = 2; /* complete from the same inputs: skip */
       frac[k] = 1;
       if (!quiet) fprintf(stderr, "variant '%s': already complete, skipped\n", b.var[k].name);
     }
   }
+  int fds[2];
+  if (rc) goto done; /* bad input: nothing runs */
+  /* A typo in maps is found once the base run exists (the fields are the
+   * ones its models publish), before more variants start when -j 1. */
+  int maps_checked = 0;
+  if (state[0] == 2) {
+    maps_checked = 1;
+    if (ct_batch_check_maps(&b, &err)) {
+      fprintf(stderr, "error: %s\n", err.msg);
+      rc = ct_exit_status(err.code);
+      goto done;
+    }
+  }
   int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
   int threads = cores / jobs > 0 ? cores / jobs : 1;
-  int fds[2];
   if (pipe(fds) != 0) {
     perror("pipe");
-    return 1;
+    rc = 1;
+    goto done;
   }
-  int running = 0, next = 0, tty = isatty(2);
+  int running = 0, next = 0, tty = isatty(2), bad_maps = 0;
   for (;;) {
-    while (running < jobs && next < n && !*stop) {
+    while (running < jobs && next < n && !*stop && !bad_maps) {
       if (state[next] != 0) {
         next++;
         continue;
@@ -230,7 +255,8 @@ int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
       pid_t p = fork();
       if (p == 0) {
         close(fds[0]);
-        _exit(run_child(&b, next, text[next], fds[1], threads, stop));
+        _exit(run_child(&b, next, text[next], stamp[next], fds[1], threads,
+                        stop));
       }
       if (p < 0) {
         perror("fork");
@@ -266,6 +292,14 @@ int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
           fprintf(stderr, "variant '%s' failed: %s\n", b.var[k].name, why);
           rc = 1;
         }
+        if (k == 0 && ok && !maps_checked) {
+          maps_checked = 1;
+          if (ct_batch_check_maps(&b, &err)) {
+            if (tty && !quiet) fputc('\n', stderr);
+            fprintf(stderr, "error: %s\n", err.msg);
+            bad_maps = ct_exit_status(err.code);
+          }
+        }
       }
     }
     if (!quiet) show_progress(tty, n, state, frac, running);
@@ -277,7 +311,9 @@ int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
   if (!quiet && tty) fputc('\n', stderr);
   int nfailed = 0;
   for (int k = 0; k < n; k++) nfailed += failed[k];
-  if (*stop) {
+  if (bad_maps) {
+    rc = bad_maps;
+  } else if (*stop) {
     fprintf(stderr, "batch interrupted; run the same command again to resume\n");
     rc = 1;
   } else if (ct_batch_report(&b, failed, &err)) {
@@ -286,12 +322,19 @@ int ct__cli_batch(int argc, char **argv, volatile sig_atomic_t *stop) {
   } else if (!quiet) {
     /* var[0] is the base: "4 variant(s)" for base + 3 misled. */
     printf("batch:   base + %d variant%s, %d failed\nreport:  %s/report.md\n"
-           "kpis:    %s/kpis.csv\nmaps:    %s/maps/\n",
-           n - 1, n - 1 == 1 ? "" : "s", nfailed, b.out_dir, b.out_dir,
-           b.out_dir);
+           "kpis:    %s/kpis.csv\n",
+           n - 1, n - 1 == 1 ? "" : "s", nfailed, b.out_dir, b.out_dir);
+    char maps[4200];
+    snprintf(maps, sizeof maps, "%s/maps", b.out_dir);
+    if (access(maps, F_OK) == 0) printf("maps:    %s/\n", maps);
   }
-  for (int k = 0; k < n; k++) free(text[k]);
+done:
+  for (int k = 0; k < n; k++) {
+    free(text[k]);
+    free(stamp[k]);
+  }
   free(text);
+  free(stamp);
   free(failed);
   free(state);
   free(frac);

@@ -390,6 +390,7 @@ static int cmd_export(int argc, char **argv) {
   rc = ct_export_run(a.run, a.dir, &a.o, &res, &err);
   ct_export_args_free(&a);
   if (rc) return fail(&err);
+  if (res.warning[0]) fprintf(stderr, "warning: %s\n", res.warning);
   printf("exported %d COG GeoTIFF(s) and %d GeoJSON file(s): %d flooded road "
          "segment(s) (%.0f m), %d closed (%.0f m), %d air-quality area(s) "
          "(%.0f m2)\nmanifest: %s\n",

@@ -26,18 +26,20 @@ const char ct_export_usage[] =
     "  --flood-depth M       flooded-road depth [m]: water at or above it\n"
     "                        (0.1)\n"
     "  --closure-depth M     road-closure depth [m]: at or above it (0.3)\n"
-    "  --air-field NAME      field for the exceedance areas (air.pm25)\n"
+    "  --air-field NAME      field for the exceedance areas (air.pm25 when\n"
+    "                        the run has it; a field it lacks is an error)\n"
     "  --air-threshold V     exceedance threshold, field units (15)\n"
     "  --roads NAME          the run's road line layer (roads); a name\n"
     "                        the run does not hold is an error\n"
     "  --block-size N        COG tile size, a multiple of 16 (512)\n"
     "  --overwrite           write into a non-empty DIR (older files that\n"
-    "                        are not rewritten stay, unlisted)\n";
+    "                        are not rewritten stay, unlisted; the old\n"
+    "                        manifest.json is removed first)\n";
 
 /* The option's value, or an error naming the option. */
 static const char *value(int argc, char **argv, int *k, ct_error *err) {
   if (*k + 1 >= argc) {
-    ct_error_set(err, CT_EINVAL, "export: %s needs a value", argv[*k]);
+    ct_error_set(err, CT_EINVAL, "%s needs a value", argv[*k]);
     return NULL;
   }
   return argv[++*k];
@@ -46,7 +48,7 @@ static const char *value(int argc, char **argv, int *k, ct_error *err) {
 static int number(const char *opt, const char *v, double *out,
                   ct_error *err) {
   if (ct_parse_double(v, out))
-    return ct_error_set(err, CT_EINVAL, "export: %s '%s' is not a number",
+    return ct_error_set(err, CT_EINVAL, "%s '%s' is not a number",
                         opt, v);
   return CT_OK;
 }
@@ -67,7 +69,7 @@ static int split_fields(ct_export_args *a, const char *list, ct_error *err) {
     q = strchr(p, ',');
     if (q) *q++ = '\0';
     if (!*p)
-      return ct_error_set(err, CT_EINVAL, "export: --fields '%s' has an "
+      return ct_error_set(err, CT_EINVAL, "--fields '%s' has an "
                           "empty name", list);
     a->fields[k++] = p;
   }
@@ -114,23 +116,23 @@ int ct_export_args_parse(ct_export_args *a, int argc, char **argv,
       rc = (v = value(argc, argv, &k, err)) ? number(o, v, &b, err)
                                             : CT_EINVAL;
       if (!rc && (b != floor(b) || b < 16 || b > 4096))
-        rc = ct_error_set(err, CT_EINVAL, "export: --block-size '%s' must "
+        rc = ct_error_set(err, CT_EINVAL, "--block-size '%s' must "
                           "be a whole number from 16 to 4096", v);
       if (!rc) a->o.blocksize = (int)b;
     } else if (o[0] == '-' && o[1]) {
-      rc = ct_error_set(err, CT_EINVAL, "export: unknown option '%s'", o);
+      rc = ct_error_set(err, CT_EINVAL, "unknown option '%s'", o);
     } else if (!a->run) {
       a->run = o;
     } else {
-      rc = ct_error_set(err, CT_EINVAL, "export: one run file only ('%s' "
+      rc = ct_error_set(err, CT_EINVAL, "one run file only ('%s' "
                         "and '%s')", a->run, o);
     }
   }
   if (rc || a->help) return rc;
   if (!a->run)
-    return ct_error_set(err, CT_EINVAL, "export: no run file given");
+    return ct_error_set(err, CT_EINVAL, "no run file given");
   if (!a->dir)
-    return ct_error_set(err, CT_EINVAL, "export: no output folder given "
+    return ct_error_set(err, CT_EINVAL, "no output folder given "
                         "(--to DIR)");
   return CT_OK;
 }

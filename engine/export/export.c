@@ -31,7 +31,7 @@ void ct_export_opts_default(ct_export_opts *o) {
   o->closure_depth = 0.3;
   o->depth_field = "flood.depth";
   o->max_depth_field = "flood.max_depth";
-  o->air_field = "air.pm25";
+  o->air_field = NULL; /* "air.pm25" if the run has it */
   o->air_threshold = 15.0;
   o->roads = NULL; /* "roads" if the run has it */
   o->blocksize = 512;
@@ -148,6 +148,13 @@ static int prepare_dir(ct__export *x, const char *dir, int overwrite,
   if (nonempty && !overwrite)
     return ct_error_set(err, CT_EINVAL, "%s: the output folder is not empty "
                         "(use --overwrite to write into it anyway)", path);
+  /* The old manifest would outlive a failed export and list files that the
+   * new one removed or never rewrote; the new one is written last. */
+  char old[1100];
+  snprintf(old, sizeof old, "%s/manifest.json", path);
+  if (nonempty && unlink(old) != 0 && errno != ENOENT)
+    return ct_error_set(err, CT_EIO, "%s: cannot remove the old manifest: %s",
+                        old, strerror(errno));
   /* Probe writability now rather than after minutes of work. */
   char probe[1100];
   snprintf(probe, sizeof probe, "%s/.ct_export_probe", path);
@@ -351,6 +358,19 @@ static int check_opts(const ct_export_opts *o, const char *run_nc,
   return CT_OK;
 }
 
+/* The error for a field the run lacks, with the fields it has. */
+static int no_field(ct_reader *r, const char *run_nc, const char *what,
+                    const char *name, ct_error *err) {
+  char have[1024] = "";
+  for (int m = 0; m < ct_reader_nvars(r); m++) {
+    size_t u = strlen(have);
+    snprintf(have + u, sizeof have - u, "%s%s", m ? ", " : "",
+             ct_reader_var(r, m)->name);
+  }
+  return ct_error_set(err, CT_EINVAL, "%s holds no field '%s'%s (it holds: "
+                      "%s)", run_nc, name ? name : "(null)", what, have);
+}
+
 static int run_export(job *jb, const char *run_nc, ct_error *err) {
   ct_reader *r = jb->r;
   const ct_export_opts *o = jb->o;
@@ -363,21 +383,15 @@ static int run_export(job *jb, const char *run_nc, ct_error *err) {
 
   /* A field asked for by name must exist: a typo is not silently empty. */
   for (int k = 0; k < o->nfields; k++)
-    if (!o->fields[k] || ct_reader_find(r, o->fields[k]) < 0) {
-      char have[1024] = "";
-      for (int m = 0; m < nv; m++) {
-        size_t u = strlen(have);
-        snprintf(have + u, sizeof have - u, "%s%s", m ? ", " : "",
-                 ct_reader_var(r, m)->name);
-      }
-      return ct_error_set(err, CT_EINVAL, "%s holds no field '%s' (it "
-                          "holds: %s)", run_nc,
-                          o->fields[k] ? o->fields[k] : "(null)", have);
-    }
+    if (!o->fields[k] || ct_reader_find(r, o->fields[k]) < 0)
+      return no_field(r, run_nc, "", o->fields[k], err);
 
+  const char *air = o->air_field ? o->air_field : "air.pm25";
   int kd = o->depth_field ? ct_reader_find(r, o->depth_field) : -1;
   int kmd = o->max_depth_field ? ct_reader_find(r, o->max_depth_field) : -1;
-  int ka = o->air_field ? ct_reader_find(r, o->air_field) : -1;
+  int ka = ct_reader_find(r, air);
+  if (ka < 0 && o->air_field)
+    return no_field(r, run_nc, " for --air-field", o->air_field, err);
   if (kd >= 0 && ct_reader_var(r, kd)->is_static) kd = -1;
 
   /* Road lines: the default layer may be absent (a run without roads), a
@@ -547,6 +561,12 @@ static int run_export(job *jb, const char *run_nc, ct_error *err) {
   ri.scenario = title;
   ri.status = status;
   ri.air_units = ka >= 0 ? ct_reader_var(r, ka)->units : NULL;
+  ri.air_field = air;
+  if (!status || strcmp(status, "complete"))
+    snprintf(jb->res->warning, sizeof jb->res->warning,
+             "%s: the run is not complete (status '%s'): its maxima and "
+             "run-end fields cover only the %d time step(s) it wrote",
+             run_nc, status ? status : "unknown", nt);
   if (isfinite(start)) {
     char tag[40];
     time_label(start, off, 0.0, ri.start, sizeof ri.start, tag, sizeof tag);

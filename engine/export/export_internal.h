@@ -121,6 +121,7 @@ typedef struct ct__run_info {
   char start[40];              /* ISO 8601 with offset, or "" */
   const ct_export_opts *o;
   const char *air_units;
+  const char *air_field;
 } ct__run_info;
 int ct__export_manifest(ct__export *x, const ct__run_info *ri, char *path,
                         size_t n, ct_error *err);

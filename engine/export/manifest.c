@@ -37,6 +37,8 @@ int ct__export_manifest(ct__export *x, const ct__run_info *ri, char *path,
   ct_json_string(&j, "sha256", ri->sha256);
   ct_json_string(&j, "scenario", ri->scenario ? ri->scenario : "");
   ct_json_string(&j, "status", ri->status ? ri->status : "");
+  ct_json_raw(&j, "complete",
+              ri->status && !strcmp(ri->status, "complete") ? "true" : "false");
   if (ri->start[0]) ct_json_string(&j, "start", ri->start);
   else ct_json_raw(&j, "start", "null");
   ct_json_end(&j);
@@ -61,7 +63,7 @@ int ct__export_manifest(ct__export *x, const ct__run_info *ri, char *path,
   ct_json_object(&j, "thresholds");
   ct_json_number(&j, "flood_depth_m", o->flood_depth);
   ct_json_number(&j, "closure_depth_m", o->closure_depth);
-  ct_json_string(&j, "air_field", o->air_field);
+  ct_json_string(&j, "air_field", ri->air_field);
   ct_json_number(&j, "air_threshold", o->air_threshold);
   ct_json_string(&j, "air_units", ri->air_units ? ri->air_units : "");
   ct_json_end(&j);

@@ -2,6 +2,7 @@
  * into a runnable scenario (overrides, and interventions made as edited GIS
  * layers and series in the variant's folder), and comparing the runs. */
 #include <errno.h>
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "citytwin/layers.h"
 #include "citytwin/model.h"
 #include "citytwin/snapshot.h"
+#include "citytwin/run.h"
 #include "citytwin/util.h"
 #include "run/run_internal.h"
 
@@ -216,6 +218,7 @@ int ct_batch_load(ct_batch *b, const char *path, ct_error *err) {
     if (!strcmp(e->key, "base")) b->base = resolve(b->dir, e->value);
     if (!strcmp(e->key, "output")) b->out_dir = resolve(b->dir, e->value);
     if (!strcmp(e->key, "maps")) {
+      b->maps_line = e->line;
       char *copy = strdup(e->value), *save = NULL;
       for (char *t = strtok_r(copy, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
         char **m = realloc(b->maps, (size_t)(b->nmaps + 1) * sizeof *m);
@@ -236,6 +239,11 @@ int ct_batch_load(ct_batch *b, const char *path, ct_error *err) {
     char rel[512];
     snprintf(rel, sizeof rel, "out/%.*s", (int)strcspn(base, "."), base);
     b->out_dir = resolve(b->dir, rel);
+  }
+  if (b->maps_line && b->nmaps == 0) {
+    rc = ct_error_set(err, CT_EINVAL, "%s:%d: [batch] maps: expected field "
+                      "names (e.g. flood.max_depth)", path, b->maps_line);
+    goto fail;
   }
   if (b->nmaps == 0) {
     static const char *const defaults[] = {"flood.max_depth", "traffic.speed_ratio",
@@ -293,6 +301,13 @@ typedef struct doc {
   char basedir[4096]; /* the base scenario's folder */
   ct_scenario sc;    /* the base, parsed */
   ct_grid grid;      /* its domain, made on first need */
+  /* Where the entries doc_set writes come from, as ct_entry.line holds it:
+   * > 0 a line of the base, < 0 minus a line of the batch file (the
+   * variant's key behind the value), 0 unknown. Errors in the generated
+   * text are traced back through it to a line the user wrote. */
+  int at;
+  int *origin;       /* of each line of the generated text (1-based) */
+  int norigin;
 } doc;
 
 static ct_section *doc_section(doc *d, const char *name, int create) {
@@ -304,6 +319,7 @@ static ct_section *doc_section(doc *d, const char *name, int create) {
   d->sec = s;
   memset(&s[d->nsec], 0, sizeof *s);
   s[d->nsec].name = strdup(name);
+  s[d->nsec].line = d->at;
   return &d->sec[d->nsec++];
 }
 
@@ -324,6 +340,7 @@ static int doc_set(doc *d, const char *section, const char *key,
       if (!v) return CT_ENOMEM;
       free(s->e[k].value);
       s->e[k].value = v;
+      s->e[k].line = d->at;
       return CT_OK;
     }
   ct_entry *e = realloc(s->e, (size_t)(s->n + 1) * sizeof *e);
@@ -331,27 +348,49 @@ static int doc_set(doc *d, const char *section, const char *key,
   s->e = e;
   e[s->n].key = strdup(key);
   e[s->n].value = strdup(value);
-  e[s->n].line = 0;
+  e[s->n].line = d->at;
   s->n++;
   return CT_OK;
 }
 
-static char *doc_text(const doc *d) {
+/* Records that the next line of the generated text came from origin. */
+static void doc_line(doc *d, int *nline, int origin) {
+  ++*nline;
+  if (d->norigin < 0) return;
+  int *o = realloc(d->origin, (size_t)(*nline + 1) * sizeof *o);
+  if (!o) { /* errors then name the variant's header instead */
+    free(d->origin);
+    d->origin = NULL;
+    d->norigin = -1;
+    return;
+  }
+  d->origin = o;
+  o[*nline] = origin;
+  d->norigin = *nline + 1;
+}
+
+static char *doc_text(doc *d) {
   ct_json buf; /* used as a growing string */
   ct_json_init(&buf);
   char line[8192];
+  int nline = 0;
   snprintf(line, sizeof line,
            "# variant '%s' of %s, made by citytwin batch\n"
            "# relative paths are relative to the base scenario's folder\n",
            d->v->name, d->b->base);
   ct_json_raw(&buf, NULL, line);
+  doc_line(d, &nline, 0);
+  doc_line(d, &nline, 0);
   for (int k = 0; k < d->nsec; k++) {
     snprintf(line, sizeof line, "\n[%s]\n", d->sec[k].name);
     ct_json_raw(&buf, NULL, line);
+    doc_line(d, &nline, 0);
+    doc_line(d, &nline, d->sec[k].line);
     for (int m = 0; m < d->sec[k].n; m++) {
       snprintf(line, sizeof line, "%s = %s\n", d->sec[k].e[m].key,
                d->sec[k].e[m].value);
       ct_json_raw(&buf, NULL, line);
+      doc_line(d, &nline, d->sec[k].e[m].line);
     }
   }
   if (buf.oom) {
@@ -415,6 +454,7 @@ static int write_series(doc *d, const char *src, const char *name, double scale,
 static int scale_rain(doc *d, ct_error *err) {
   const ct_entry *e = ventry(d->v, "rain.scale");
   if (!e) return CT_OK;
+  d->at = -e->line;
   double s = atof(e->value);
   const char *rain = doc_get(d, "flood", "rain");
   if (!rain)
@@ -440,6 +480,7 @@ static int scale_rain(doc *d, ct_error *err) {
 static int offset_tide(doc *d, ct_error *err) {
   const ct_entry *e = ventry(d->v, "tide.offset");
   if (!e) return CT_OK;
+  d->at = -e->line;
   double off = atof(e->value);
   ct_section *f = doc_section(d, "flood", 0);
   int found = 0;
@@ -448,23 +489,30 @@ static int offset_tide(doc *d, ct_error *err) {
       continue;
     const char *rel = f->e[k].value + 6;
     while (*rel == ' ') rel++;
-    char *src = resolve(d->basedir, rel), name[256], out[4096];
-    snprintf(name, sizeof name, "tide_%s.csv", f->e[k].key + 9);
-    int rc = write_series(d, src, name, 1.0, off, "tide.offset", out, sizeof out, err);
-    free(src);
-    if (rc) return rc;
     char value[4200];
-    snprintf(value, sizeof value, "level %s", out);
+    double level;
+    if (ct_parse_double(rel, &level) == CT_OK) { /* a constant level */
+      snprintf(value, sizeof value, "level %.17g", level + off);
+    } else {
+      char *src = resolve(d->basedir, rel), name[256], out[4096];
+      snprintf(name, sizeof name, "tide_%s.csv", f->e[k].key + 9);
+      int rc = write_series(d, src, name, 1.0, off, "tide.offset", out,
+                            sizeof out, err);
+      free(src);
+      if (rc) return rc;
+      snprintf(value, sizeof value, "level %s", out);
+    }
     char *v = strdup(value);
     if (!v) return CT_ENOMEM;
     free(f->e[k].value);
     f->e[k].value = v;
+    f->e[k].line = d->at;
     found++;
   }
   if (!found)
     return verr(d, "tide.offset", CT_EINVAL, err,
-                "the base scenario has no [flood] boundary.EDGE = level FILE.csv "
-                "to raise");
+                "the base scenario has no [flood] boundary.EDGE = level "
+                "(FILE.csv or metres) to raise");
   return CT_OK;
 }
 
@@ -552,6 +600,8 @@ static int layer_or_value(doc *d, const char *value, float *out, ct_error *err) 
 static int edit_raster(doc *d, const char *what, const char *key_inside,
                        const char *model_key, const char *fallback,
                        double scale, double offset, ct_error *err) {
+  const ct_entry *at = ventry(d->v, what);
+  d->at = at ? -at->line : 0;
   int rc = need_grid(d, err);
   if (rc) return verr(d, what, rc, err, "%s", err->msg);
   const char *src = doc_get(d, "flood", model_key);
@@ -602,20 +652,24 @@ static int apply(doc *d, ct_error *err) {
     if (intervention || !dot) continue;
     char section[128];
     snprintf(section, sizeof section, "%.*s", (int)(dot - e->key), e->key);
+    d->at = -e->line;
     rc = doc_set(d, section, dot + 1, e->value);
   }
   for (int k = 0; v->sec && k < v->sec->n && !rc; k++) {
     const ct_entry *e = &v->sec->e[k];
+    d->at = -e->line;
     if (!strncmp(e->key, "close.", 6)) rc = doc_set(d, "traffic", e->key, e->value);
   }
   const ct_entry *e;
   if (!rc && (e = ventry(v, "demand.scale"))) {
+    d->at = -e->line;
     const char *cur = doc_get(d, "traffic", "demand.scale");
     char buf[64];
     snprintf(buf, sizeof buf, "%.17g", atof(e->value) * (cur ? atof(cur) : 1.0));
     rc = doc_set(d, "traffic", "demand.scale", buf);
   }
   if (!rc && (e = ventry(v, "emissions.scale"))) {
+    d->at = -e->line;
     const char *cur = doc_get(d, "air", "emissions.scale");
     char buf[64];
     snprintf(buf, sizeof buf, "%.17g", atof(e->value) * (cur ? atof(cur) : 1.0));
@@ -633,6 +687,44 @@ static int apply(doc *d, ct_error *err) {
   }
   if (rc == CT_ENOMEM) ct_error_set(err, rc, "out of memory");
   return rc;
+}
+
+/* An error about the generated text names the base scenario and a line of
+ * that text, which no one can open: point it at the line the user wrote
+ * (the variant's key in the batch file, or the base's own line) instead. */
+static void trace_error(doc *d, ct_error *err) {
+  const ct_variant *v = d->v;
+  const char *base = d->b->base, *bpath = d->b->path;
+  size_t nb = strlen(base);
+  char *end = NULL;
+  long line = 0;
+  if (!strncmp(err->msg, base, nb) && err->msg[nb] == ':')
+    line = strtol(err->msg + nb + 1, &end, 10);
+  char msg[sizeof err->msg];
+  if (line > 0 && end && *end == ':') {
+    const char *rest = end + 1;
+    while (*rest == ' ') rest++;
+    int o = line < d->norigin ? d->origin[line] : 0;
+    if (o < 0)
+      snprintf(msg, sizeof msg, "%s:%d: [variant %s] %s", bpath, -o, v->name,
+               rest);
+    else if (o > 0 && v->sec)
+      snprintf(msg, sizeof msg, "%s:%d: [variant %s] with %s:%d: %s", bpath,
+               v->line, v->name, base, o, rest);
+    else if (o > 0)
+      snprintf(msg, sizeof msg, "%s:%d: %s", base, o, rest);
+    else if (v->sec)
+      snprintf(msg, sizeof msg, "%s:%d: [variant %s] %s", bpath, v->line,
+               v->name, rest);
+    else
+      snprintf(msg, sizeof msg, "%s: %s", base, rest);
+  } else if (v->sec) {
+    snprintf(msg, sizeof msg, "%s:%d: [variant %s] %s", bpath, v->line,
+             v->name, err->msg);
+  } else {
+    snprintf(msg, sizeof msg, "%s: [batch] base: %s", bpath, err->msg);
+  }
+  snprintf(err->msg, sizeof err->msg, "%s", msg);
 }
 
 int ct_batch_prepare(const ct_batch *b, int k, char **text, ct_error *err) {
@@ -662,15 +754,23 @@ int ct_batch_prepare(const ct_batch *b, int k, char **text, ct_error *err) {
     if (!*text) rc = ct_error_set(err, CT_ENOMEM, "out of memory");
   }
   if (!rc) {
-    ct_scenario check;
-    rc = ct_scenario_parse(&check, *text, b->base, known, err);
-    if (rc) ct_error_prefix(err, "%s:%d: [variant %s]", b->path, d.v->line, d.v->name);
-    else ct_scenario_free(&check);
+    /* Everything `citytwin check` validates (model keys and values, files,
+     * CRSs), so that bad input stops the batch before any run starts. One
+     * thread: this process forks the runs, and a thread pool does not
+     * survive fork. */
+    char out[4200];
+    ct_batch_run_path(b, k, out, sizeof out);
+    ct_run_opts o = {.output = out, .scenario_text = *text, .threads = 1,
+                     .check_only = 1};
+    ct_run_result res;
+    rc = ct_run(b->base, &o, &res, err);
+    if (rc) trace_error(&d, err);
   }
   if (rc) {
     free(*text);
     *text = NULL;
   }
+  free(d.origin);
   ct__ini_free(d.sec, d.nsec);
   ct_scenario_free(&d.sc);
   ct_grid_free(&d.grid);
@@ -679,17 +779,103 @@ int ct_batch_prepare(const ct_batch *b, int k, char **text, ct_error *err) {
 
 /* --- resuming --- */
 
-static void stamp_path(const ct_batch *b, int k, char *out, size_t n) {
-  snprintf(out, n, "%s/%s/scenario.ini", b->out_dir, b->var[k].name);
+static void stamp_path(const ct_batch *b, int k, const char *name, char *out,
+                       size_t n) {
+  snprintf(out, n, "%s/%s/%s", b->out_dir, b->var[k].name, name);
 }
 
-int ct_batch_done(const ct_batch *b, int k, const char *text) {
-  char path[4200];
-  stamp_path(b, k, path, sizeof path);
+/* "# sha256 path" for a file that exists (a token naming none is no file:
+ * a number, a word such as "level"). */
+static void stamp_file(ct_json *buf, const char *dir, const char *token) {
+  if (!strncmp(token, "stack:", 6)) token += 6;
+  if (!*token) return;
+  if (strpbrk(token, "*?[")) {
+    char *pat = resolve(dir, token);
+    glob_t g;
+    if (pat && glob(pat, 0, NULL, &g) == 0) {
+      for (size_t k = 0; k < g.gl_pathc; k++) stamp_file(buf, "/", g.gl_pathv[k]);
+      globfree(&g);
+    }
+    free(pat);
+    return;
+  }
+  char *path = resolve(dir, token);
+  struct stat st;
+  char hex[65], line[4400];
+  if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+      ct_sha256_file(path, hex, NULL) == CT_OK) {
+    snprintf(line, sizeof line, "# %s %s\n", hex, path);
+    ct_json_raw(buf, NULL, line);
+  }
+  free(path);
+}
+
+/* The files named by the values of "key = value" lines of text; not the
+ * base's own [output] file, which running the base alone rewrites and a
+ * variant never reads. */
+static void stamp_files(ct_json *buf, const char *dir, const char *text) {
+  int output = 0;
+  for (const char *p = text; *p;) {
+    size_t n = strcspn(p, "\n");
+    char *line = strndup(p, n);
+    p += n + (p[n] == '\n');
+    if (!line) continue;
+    if (line[0] == '[') output = !strncmp(line, "[output]", 8);
+    char *eq = line[0] != '#' && line[0] != '[' ? strchr(line, '=') : NULL;
+    if (eq && output && !strncmp(line, "file", 4) &&
+        strspn(line + 4, " \t") == (size_t)(eq - line - 4))
+      eq = NULL;
+    char *save = NULL;
+    for (char *t = eq ? strtok_r(eq + 1, " \t\r", &save) : NULL; t;
+         t = strtok_r(NULL, " \t\r", &save))
+      stamp_file(buf, dir, t);
+    free(line);
+  }
+}
+
+char *ct_batch_stamp(const ct_batch *b, int k, const char *text) {
+  const ct_variant *v = &b->var[k];
+  ct_json buf; /* used as a growing string */
+  ct_json_init(&buf);
+  ct_json_raw(&buf, NULL, text);
+  ct_json_raw(&buf, NULL, "\n# what the batch file sets for this run\n");
+  char line[8400];
+  for (int m = 0; v->sec && m < v->sec->n; m++) {
+    snprintf(line, sizeof line, "# %s = %s\n", v->sec->e[m].key,
+             v->sec->e[m].value);
+    ct_json_raw(&buf, NULL, line);
+  }
+  /* Interventions write their edited layers and series under fixed names,
+   * and the base's own CSVs are named by path only: the text stays the same
+   * when their contents change, their checksums do not. */
+  ct_json_raw(&buf, NULL, "# SHA-256 of the input files\n");
+  const char *slash = strrchr(b->base, '/');
+  char basedir[4096];
+  snprintf(basedir, sizeof basedir, "%.*s", slash ? (int)(slash - b->base) : 1,
+           slash ? b->base : ".");
+  stamp_files(&buf, basedir, text);
+  for (int m = 0; v->sec && m < v->sec->n; m++)
+    if (!strcmp(v->sec->e[m].key, "drains.inside") ||
+        !strcmp(v->sec->e[m].key, "dem.inside"))
+      stamp_file(&buf, b->dir, v->sec->e[m].value);
+  if (buf.oom) {
+    ct_json_free(&buf);
+    return NULL;
+  }
+  return buf.buf; /* ownership passes to the caller */
+}
+
+static int same_text(const char *path, const char *text) {
   char *old = read_text(path, NULL);
-  int same = old && strcmp(old, text) == 0;
+  int same = old && text && strcmp(old, text) == 0;
   free(old);
-  if (!same) return 0;
+  return same;
+}
+
+int ct_batch_done(const ct_batch *b, int k, const char *stamp) {
+  char path[4200];
+  stamp_path(b, k, "scenario.ini", path, sizeof path);
+  if (!same_text(path, stamp)) return 0;
   ct_batch_run_path(b, k, path, sizeof path);
   ct_reader *r;
   if (ct_reader_open(&r, path, NULL) != CT_OK) return 0;
@@ -700,8 +886,13 @@ int ct_batch_done(const ct_batch *b, int k, const char *text) {
   return done;
 }
 
-int ct_batch_resumable(const ct_batch *b, int k, const char *text) {
+int ct_batch_resumable(const ct_batch *b, int k, const char *text,
+                       const char *stamp) {
   char path[4200];
+  /* The run file checks its layers' checksums on resume, not those of the
+   * series CSVs: the stamp written at the start covers them. */
+  stamp_path(b, k, "started.ini", path, sizeof path);
+  if (!same_text(path, stamp)) return 0;
   ct_batch_run_path(b, k, path, sizeof path);
   ct_reader *r;
   if (access(path, F_OK) != 0 || ct_reader_open(&r, path, NULL) != CT_OK)
@@ -716,16 +907,37 @@ int ct_batch_resumable(const ct_batch *b, int k, const char *text) {
   return ok;
 }
 
-int ct_batch_mark_done(const ct_batch *b, int k, const char *text,
-                       ct_error *err) {
+static int write_stamp(const ct_batch *b, int k, const char *name,
+                       const char *stamp, ct_error *err) {
   char path[4200];
-  stamp_path(b, k, path, sizeof path);
+  stamp_path(b, k, name, path, sizeof path);
   FILE *fp = fopen(path, "w");
-  if (!fp || fputs(text, fp) < 0 || fclose(fp) != 0) {
-    if (fp) fclose(fp);
-    return ct_error_set(err, CT_EIO, "%s: cannot write: %s", path, strerror(errno));
+  int bad = !fp || fputs(stamp, fp) < 0;
+  int e = errno;
+  if (fp && fclose(fp) != 0 && !bad) {
+    bad = 1;
+    e = errno;
   }
+  if (bad)
+    return ct_error_set(err, CT_EIO, "%s: cannot write: %s", path, strerror(e));
   return CT_OK;
+}
+
+int ct_batch_mark_started(const ct_batch *b, int k, const char *stamp,
+                          ct_error *err) {
+  char path[4200];
+  /* A run that fails from here on must not look complete from an older
+   * stamp that happens to match again. */
+  stamp_path(b, k, "scenario.ini", path, sizeof path);
+  if (unlink(path) != 0 && errno != ENOENT)
+    return ct_error_set(err, CT_EIO, "%s: cannot remove: %s", path,
+                        strerror(errno));
+  return write_stamp(b, k, "started.ini", stamp, err);
+}
+
+int ct_batch_mark_done(const ct_batch *b, int k, const char *stamp,
+                       ct_error *err) {
+  return write_stamp(b, k, "scenario.ini", stamp, err);
 }
 
 /* --- comparing --- */
@@ -779,7 +991,8 @@ static int is_kpi(const char *key) {
   return 0;
 }
 
-static int diff_map(const ct_batch *b, int k, const char *field, ct_error *err) {
+static int diff_map(const ct_batch *b, int k, const char *field, int *made,
+                    ct_error *err) {
   char pa[4200], pb[4200];
   ct_batch_run_path(b, k, pa, sizeof pa);
   ct_batch_run_path(b, 0, pb, sizeof pb);
@@ -792,6 +1005,7 @@ static int diff_map(const ct_batch *b, int k, const char *field, ct_error *err) 
     if (rb) ct_reader_close(rb);
     return rc;
   }
+  *made = 1;
   const ct_grid *g = ct_reader_grid(ra), *gb = ct_reader_grid(rb);
   if (g->nx != gb->nx || g->ny != gb->ny) {
     ct_reader_close(ra);
@@ -827,6 +1041,30 @@ static int diff_map(const ct_batch *b, int k, const char *field, ct_error *err) 
   return rc;
 }
 
+int ct_batch_check_maps(const ct_batch *b, ct_error *err) {
+  /* The default list names fields of models a base may not run. */
+  if (!b->maps_line) return CT_OK;
+  char path[4200];
+  ct_batch_run_path(b, 0, path, sizeof path);
+  ct_reader *r;
+  int rc = ct_reader_open(&r, path, err);
+  if (rc) return rc;
+  for (int m = 0; m < b->nmaps && !rc; m++) {
+    if (ct_reader_find(r, b->maps[m]) >= 0) continue;
+    char have[1500] = "";
+    for (int k = 0; k < ct_reader_nvars(r); k++) {
+      size_t u = strlen(have);
+      snprintf(have + u, sizeof have - u, "%s%s", k ? ", " : "",
+               ct_reader_var(r, k)->name);
+    }
+    rc = ct_error_set(err, CT_EINVAL, "%s:%d: [batch] maps: the base run has "
+                      "no field '%s' (its fields: %s)", b->path, b->maps_line,
+                      b->maps[m], have);
+  }
+  ct_reader_close(r);
+  return rc;
+}
+
 /* Text inside a Markdown table cell: a '|' would end the cell early. */
 static void md_text(FILE *md, const char *t) {
   for (; *t; t++) {
@@ -857,6 +1095,10 @@ static void describe(FILE *md, const ct_variant *v) {
 }
 
 int ct_batch_report(const ct_batch *b, const int *failed, ct_error *err) {
+  if (!failed[0]) {
+    int rc = ct_batch_check_maps(b, err);
+    if (rc) return rc;
+  }
   kpis *p = calloc((size_t)b->nvar, sizeof *p);
   if (!p) return ct_error_set(err, CT_ENOMEM, "out of memory");
   for (int k = 0; k < b->nvar; k++)
@@ -916,12 +1158,15 @@ int ct_batch_report(const ct_batch *b, const int *failed, ct_error *err) {
     }
     fprintf(md, "\n");
   }
-  fprintf(md, "\nAll KPIs: `kpis.csv`. Difference maps (variant − base, GeoTIFF): "
-              "`maps/`.\n");
+  /* The maps first: the report links maps/ only when there is one. */
+  int made = 0;
   for (int k = 1; k < b->nvar && !rc; k++) {
     if (failed[k] || failed[0]) continue;
-    for (int m = 0; m < b->nmaps && !rc; m++) rc = diff_map(b, k, b->maps[m], err);
+    for (int m = 0; m < b->nmaps && !rc; m++)
+      rc = diff_map(b, k, b->maps[m], &made, err);
   }
+  fprintf(md, "\nAll KPIs: `kpis.csv`.%s\n",
+          made ? " Difference maps (variant − base, GeoTIFF): `maps/`." : "");
 done:
   if (csv) fclose(csv);
   if (md) fclose(md);

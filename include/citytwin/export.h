@@ -17,13 +17,17 @@
  *                           with or without --fields
  *     --flood-depth M       flooded-road depth threshold [m] (0.1)
  *     --closure-depth M     road-closure depth threshold [m] (0.3)
- *     --air-field NAME      field for the exceedance areas (air.pm25)
+ *     --air-field NAME      field for the exceedance areas (air.pm25 if
+ *                           the run has it; a name given must exist)
  *     --air-threshold V     exceedance threshold [field units] (15 ug m-3)
  *     --roads NAME          line layer of the run holding the roads (roads
  *                           if the run has it; a name given must exist)
  *     --block-size N        COG tile size, a multiple of 16 (512)
  *     --overwrite           allow a non-empty DIR (same-named files are
- *                           replaced; other files are left and NOT listed)
+ *                           replaced; other files are left and NOT listed;
+ *                           an old manifest.json is removed first, so a
+ *                           failed export never leaves one listing files
+ *                           that are gone)
  *
  * Output layout (names are stable, times in the run's local time):
  *   DIR/manifest.json
@@ -55,7 +59,9 @@
  *     maximum, threshold.
  *
  * manifest.json: {"format": "citytwin-ioc-export", "version": 1,
- *   "run": {path, sha256, scenario, status, start}, "grid": {crs, crs_wkt,
+ *   "run": {path, sha256, scenario, status ("complete", or "running" /
+ *   "interrupted": a run killed or stopped part-way, whose maxima cover
+ *   only the steps it wrote), complete (bool), start}, "grid": {crs, crs_wkt,
  *   nx, ny, cell_size, bbox, bbox_wgs84}, "thresholds": {...},
  *   "layers": [{file (relative, '/'), kind ("cog"|"geojson"), field,
  *   time (ISO 8601 with offset; "max": maximum over the time steps; "run":
@@ -90,7 +96,9 @@ typedef struct ct_export_opts {
   const char *max_depth_field; /* static run maximum (flood.max_depth); when
                                   absent, the maximum over the time steps of
                                   depth_field */
-  const char *air_field;   /* (air.pm25) */
+  const char *air_field;   /* NULL: air.pm25, when the run has it; a name
+                              given must be there, else a typo would read
+                              as "no exceedance" */
   double air_threshold;    /* in the air field's units (15 ug m-3: the WHO
                               2021 24-hour PM2.5 guideline level) */
   const char *roads;       /* line layer name in the run file; NULL: roads,
@@ -116,6 +124,9 @@ typedef struct ct_export_result {
   double closed_length_m;
   double air_area_m2;        /* area above the air threshold */
   char manifest[4096];       /* path of the manifest written */
+  /* "" or what the caller should tell the user, e.g. that the run is not
+   * complete, so its maxima cover only part of it. */
+  char warning[512];
 } ct_export_result;
 
 /* --- the command line, for engine/cli --- */

@@ -85,12 +85,35 @@ static double kpi(const char *variant, const char *key) {
   return kpi_in("out", variant, key);
 }
 
-static long mtime_ns(const char *variant) {
+static long mtime_in(const char *out, const char *variant) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/out/%s/run.nc", dir, variant);
+  snprintf(path, sizeof path, "%s/%s/%s/run.nc", dir, out, variant);
   struct stat st;
   if (stat(path, &st) != 0) return -1;
   return st.st_mtim.tv_sec * 1000000000L + st.st_mtim.tv_nsec;
+}
+
+static long mtime_ns(const char *variant) { return mtime_in("out", variant); }
+
+/* Runs the batch; its stderr into err.txt, returned (static). */
+static const char *batch_err(int *status, const char *batch, const char *opts) {
+  static char msg[16384];
+  *status = ct_test_sh("%s batch %s/%s --quiet %s 2> %s/err.txt > /dev/null",
+                       CT_CLI, dir, batch, opts, dir);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/err.txt", dir);
+  FILE *fp = fopen(path, "r");
+  size_t n = fp ? fread(msg, 1, sizeof msg - 1, fp) : 0;
+  msg[n] = '\0';
+  if (fp) fclose(fp);
+  fprintf(stderr, "batch %s: exit %d: %s", batch, *status, msg);
+  return msg;
+}
+
+static int count(const char *text, const char *what) {
+  int n = 0;
+  for (const char *p = text; (p = strstr(p, what)); p += strlen(what)) n++;
+  return n;
 }
 
 int main(void) {
@@ -251,6 +274,108 @@ int main(void) {
                      "'100%%  4/4 runs done, 0 running'", dir) == 0);
   }
 
+  /* A second call reruns what changed: an intervention's value (rain.scale
+   * and dem.offset write their edited inputs under fixed names, so the
+   * scenario text stayed the same and the stale runs were kept) and the
+   * content of a CSV the base names; nothing else. */
+  put("rain.csv", "time,rain\n0,40\n1200,40\n");
+  put("short_csv.ini",
+      "[scenario]\nname = valley\nstart = 2026-09-15T14:00:00+07:00\n"
+      "duration = 20min\n[domain]\ngrid = dem\n[layers]\ndem = dem.tif\n"
+      "[output]\ninterval = 10min\n[flood]\nrain = rain.csv\ndrains = 10\n");
+  put("stale.ini", "[batch]\nbase = short_csv.ini\noutput = stale\n"
+                   "[variant r]\nrain.scale = 2\n[variant o]\ndem.offset = 1\n");
+  CHECK(ct_test_sh("%s batch %s/stale.ini --quiet 2> /dev/null", CT_CLI, dir) == 0);
+  {
+    long b0 = mtime_in("stale", "base"), r0 = mtime_in("stale", "r"),
+         o0 = mtime_in("stale", "o");
+    double rain0 = kpi_in("stale", "r", "flood.volumes_m3.rain");
+    put("stale.ini", "[batch]\nbase = short_csv.ini\noutput = stale\n"
+                     "[variant r]\nrain.scale = 5\n[variant o]\ndem.offset = -3\n");
+    CHECK(ct_test_sh("%s batch %s/stale.ini --quiet 2> /dev/null", CT_CLI, dir) == 0);
+    CHECK(mtime_in("stale", "base") == b0);
+    CHECK(mtime_in("stale", "r") != r0 && mtime_in("stale", "o") != o0);
+    CHECK_NEAR(kpi_in("stale", "r", "flood.volumes_m3.rain"), 2.5 * rain0,
+               1e-9 * rain0);
+    b0 = mtime_in("stale", "base");
+    r0 = mtime_in("stale", "r");
+    put("rain.csv", "time,rain\n0,20\n1200,20\n");
+    CHECK(ct_test_sh("%s batch %s/stale.ini --quiet 2> /dev/null", CT_CLI, dir) == 0);
+    CHECK(mtime_in("stale", "base") != b0 && mtime_in("stale", "r") != r0);
+    CHECK_NEAR(kpi_in("stale", "r", "flood.volumes_m3.rain"), 1.25 * rain0,
+               1e-9 * rain0);
+    /* unchanged: all skipped */
+    b0 = mtime_in("stale", "base");
+    CHECK(ct_test_sh("%s batch %s/stale.ini --quiet 2> /dev/null", CT_CLI, dir) == 0);
+    CHECK(mtime_in("stale", "base") == b0);
+  }
+
+  /* Bad input in a variant: exit 2, before any run (not 1 after the
+   * base ran), naming the batch file and the line of the variant's key
+   * (not a line of the generated scenario, e.g. short.ini:33). */
+  {
+    int rc;
+    const char *m;
+    put("bad_manning.ini", "[batch]\nbase = short.ini\noutput = bad1\n"
+                           "[variant ok]\nrain.scale = 2\n"
+                           "[variant m]\ndescription = x\nflood.manning = -1\n");
+    m = batch_err(&rc, "bad_manning.ini", "");
+    CHECK(rc == 2 && strstr(m, "bad_manning.ini:8: [variant m] [flood] manning"));
+    CHECK(!strstr(m, "short.ini:"));
+    CHECK(mtime_in("bad1", "base") < 0); /* nothing ran */
+    put("bad_dur.ini", "[batch]\nbase = short.ini\noutput = bad2\n"
+                       "[variant d]\nscenario.duration = -5\n");
+    m = batch_err(&rc, "bad_dur.ini", "");
+    CHECK(rc == 2 && strstr(m, "bad_dur.ini:5: [variant d] [scenario] duration"));
+    put("bad_inside.ini", "[batch]\nbase = short.ini\noutput = bad3\n"
+                          "[variant d]\ndrains.scale = 2\ndrains.inside = nope.geojson\n");
+    m = batch_err(&rc, "bad_inside.ini", "");
+    CHECK(rc == 2 && strstr(m, "bad_inside.ini:6: [variant d] drains.inside"));
+    put("line.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+        "\"properties\":{},\"geometry\":{\"type\":\"LineString\",\"coordinates\":"
+        "[[104.5,10.7],[104.6,10.8]]}}]}\n");
+    put("bad_line.ini", "[batch]\nbase = short.ini\noutput = bad4\n"
+                        "[variant d]\ndrains.scale = 2\ndrains.inside = line.geojson\n");
+    m = batch_err(&rc, "bad_line.ini", "");
+    CHECK(rc == 2 && strstr(m, "bad_line.ini:6: [variant d] drains.inside"));
+    put("bad_tide.ini", "[batch]\nbase = short.ini\noutput = bad5\n"
+                        "[variant t]\ntide.offset = 0.3\n");
+    m = batch_err(&rc, "bad_tide.ini", "");
+    CHECK(rc == 2 && strstr(m, "bad_tide.ini:5: [variant t] tide.offset"));
+    /* A typo in the base: exit 2, reported once, not once per variant. */
+    put("typo_base.ini",
+        "[scenario]\nname = valley\nstart = 2026-09-15T14:00:00+07:00\n"
+        "duraton = 20min\n[domain]\ngrid = dem\n[layers]\ndem = dem.tif\n");
+    put("bad_base.ini", "[batch]\nbase = typo_base.ini\noutput = bad6\n"
+                        "[variant a]\nrain.scale = 2\n[variant b]\nrain.scale = 3\n");
+    m = batch_err(&rc, "bad_base.ini", "");
+    CHECK(rc == 2 && count(m, "duraton") == 1 && strstr(m, "typo_base.ini:4:"));
+    /* A typo in maps: an error listing the fields, exit 2, and no variant
+     * runs after the base (-j 1) nor a report linking missing maps. */
+    put("bad_maps.ini", "[batch]\nbase = short.ini\noutput = bad7\n"
+                        "maps = flood.max_dpth\n[variant a]\nrain.scale = 2\n");
+    m = batch_err(&rc, "bad_maps.ini", "");
+    CHECK(rc == 2 && strstr(m, "bad_maps.ini:4: [batch] maps") &&
+          strstr(m, "'flood.max_dpth'") && strstr(m, "flood.max_depth"));
+    CHECK(mtime_in("bad7", "a") < 0);
+    snprintf(path, sizeof path, "%s/bad7/report.md", dir);
+    CHECK(access(path, F_OK) != 0);
+    /* tide.offset on the documented constant form "level 0.2" (it said
+     * ".../0.2: cannot open"): the level is raised. */
+    put("const_tide.ini",
+        "[scenario]\nname = valley\nstart = 2026-09-15T14:00:00+07:00\n"
+        "duration = 20min\n[domain]\ngrid = dem\n[layers]\ndem = dem.tif\n"
+        "[output]\ninterval = 10min\n[flood]\nrain = 40\n"
+        "boundary.south = level 0.2\n");
+    put("tide_const.ini", "[batch]\nbase = const_tide.ini\noutput = tc\n"
+                          "[variant t]\ntide.offset = 0.3\n");
+    m = batch_err(&rc, "tide_const.ini", "");
+    CHECK(rc == 0);
+    CHECK(ct_test_sh("grep -q '^boundary.south = level 0.5$' %s/tc/t/scenario.ini",
+                     dir) == 0);
+  }
+
   /* Bad batch files: file:line and exit status 2. */
   put("typo.ini", "[batch]\nbase = base.ini\n[variant a]\nflood.rian = 50\n");
   CHECK(ct_test_sh("%s batch %s/typo.ini 2> %s/err.txt", CT_CLI, dir, dir) == 2);
@@ -270,7 +395,7 @@ int main(void) {
       "[[[100.0,20.0],[100.1,20.0],[100.1,20.1],[100.0,20.0]]]}}]}\n");
   put("far.ini", "[batch]\nbase = base.ini\noutput = out_far\n[variant a]\n"
                  "drains.scale = 2\ndrains.inside = far.geojson\n");
-  CHECK(ct_test_sh("%s batch %s/far.ini --quiet 2> %s/err.txt", CT_CLI, dir, dir) == 1);
+  CHECK(ct_test_sh("%s batch %s/far.ini --quiet 2> %s/err.txt", CT_CLI, dir, dir) == 2);
   fp = fopen(path, "r");
   msg[0] = '\0';
   if (fp) {

@@ -102,8 +102,10 @@ static int manifest_files(const char *json, char out[][512], int max) {
 }
 
 /* keys: also the traffic model's link table over the roads layer, with
- * road 0 as "R0" "Le Loi" and road 2 a bridge. */
-static int make_run(const char *path, int keys, ct_error *err) {
+ * road 0 as "R0" "Le Loi" and road 2 a bridge. complete: 0 leaves the
+ * status of a run killed part-way. */
+static int make_run_as(const char *path, int keys, int complete,
+                       ct_error *err) {
   ct_grid g;
   int rc = ct_grid_init(&g, "EPSG:32648", X0, Y1 - NY * DX, X0 + NX * DX, Y1,
                         DX, err);
@@ -176,7 +178,7 @@ static int make_run(const char *path, int keys, ct_error *err) {
     ct_field *fs[2] = {&d, &a};
     rc = ct_snapshot_append(s, times[t], fs, 2, err);
   }
-  int rc2 = ct_snapshot_close(s, 1, err);
+  int rc2 = ct_snapshot_close(s, complete, err);
   if (!rc) rc = rc2;
   ct_free_aligned(dem.data);
   ct_free_aligned(md.data);
@@ -184,6 +186,10 @@ static int make_run(const char *path, int keys, ct_error *err) {
   ct_free_aligned(a.data);
   ct_grid_free(&g);
   return rc;
+}
+
+static int make_run(const char *path, int keys, ct_error *err) {
+  return make_run_as(path, keys, 1, err);
 }
 
 /* --- checks --- */
@@ -373,6 +379,7 @@ int main(void) {
   ct_export_result res;
   int rc0;
   CHECK_OK(ct_export_run(run, out, &o, &res, &err), &err);
+  CHECK(res.warning[0] == '\0'); /* a complete run: nothing to warn of */
 
   /* 3 steps + max of two fields, and flood.max_depth (layer.dem is an
    * input, off by default). */
@@ -671,6 +678,48 @@ int main(void) {
   ct_export_opts_default(&o);
   o.blocksize = 100;
   CHECK(ct_export_run(run, out2, &o, NULL, &err) == CT_EINVAL);
+  /* An --air-field the run does not hold: an error listing its fields (it
+   * was ignored, which reads as "no exceedance"), nothing left. */
+  ct_export_opts_default(&o);
+  o.air_field = "air.pm52";
+  rc = ct_export_run(run, out2, &o, NULL, &err);
+  CHECK(rc == CT_EINVAL && strstr(err.msg, "'air.pm52'") &&
+        strstr(err.msg, "air.pm25") && strstr(err.msg, "flood.depth"));
+  CHECK(access(out2, F_OK) != 0);
+
+  /* A run killed part-way (status not complete): exported, with a warning
+   * that its maxima cover only part of the run, and the status in the
+   * manifest. */
+  char run8[700], out8[700];
+  snprintf(run8, sizeof run8, "%s/run_killed.nc", base);
+  snprintf(out8, sizeof out8, "%s/killed", base);
+  CHECK_OK(make_run_as(run8, 0, 0, &err), &err);
+  ct_export_opts_default(&o);
+  o.steps = 0;
+  CHECK_OK(ct_export_run(run8, out8, &o, &res, &err), &err);
+  fprintf(stderr, "warning for a killed run: %s\n", res.warning);
+  CHECK(strstr(res.warning, "run_killed.nc") &&
+        strstr(res.warning, "not complete"));
+  man = slurp(res.manifest);
+  CHECK(man && strstr(man, "\"complete\": false") &&
+        strstr(man, "\"status\": \"interrupted\""));
+  free(man);
+
+  /* --overwrite that fails part-way: the old manifest, which listed files
+   * the failed export removed, is gone, so the folder does not read as a
+   * finished export. */
+  snprintf(path, sizeof path, "%s/manifest.json", out8);
+  CHECK(access(path, F_OK) == 0);
+  ct_export_opts_default(&o);
+  o.overwrite = 1;
+  o.progress = count_progress;
+  o.ud = &o;
+  nprog = 0;
+  last_frac = 0.0;
+  rc = ct_export_run(run, out8, &o, NULL, &err);
+  CHECK(rc == CT_EINTR);
+  CHECK(access(path, F_OK) != 0);
+
   /* Stopped by the progress callback: CT_EINTR, and what was written is
    * removed with the folder it created. */
   ct_export_opts_default(&o);
