@@ -25,6 +25,10 @@ static const char *const flood_keys[] = {
  * a unit slip (mm, cm) or a typo, and its depth makes the CFL step tiny. */
 #define MAX_LEVEL_ABOVE 100.0
 
+/* Ground this deep is a fill value (-9999, -32768), not terrain: the
+ * deepest dry land is 430 m below the sea. */
+#define DEM_FILL_BELOW -9000.0
+
 /* The team's land-use code of rivers, lakes and ponds. */
 enum { LU_WATER = 5 };
 
@@ -378,15 +382,31 @@ static int model_init(void **self, const ct_env *env, ct_error *err) {
       goto fail;
     }
   }
-  size_t n = ct_grid_ncells(g), holes = 0, first = 0;
+  size_t n = ct_grid_ncells(g), holes = 0, first = 0, fills = 0, ffirst = 0;
   m->zmax = -INFINITY;
   for (size_t k = n; k-- > 0;) {
     if (!isfinite(dem[k])) {
       holes++;
       first = k;
+    } else if (dem[k] <= DEM_FILL_BELOW) {
+      fills++;
+      ffirst = k;
     } else if (dem[k] > m->zmax) {
       m->zmax = dem[k];
     }
+  }
+  if (fills) {
+    /* no ground lies 9 km down: a fill value the file does not declare,
+     * which would drain the whole domain into a pit */
+    int i = (int)(ffirst % (size_t)g->nx), j = (int)(ffirst / (size_t)g->nx);
+    rc = ct_error_set(err, CT_EINVAL,
+                      "layer '%s': %zu cell(s) lie %g m or lower, the first "
+                      "%g m at cell (%d, %d) (x %.2f, y %.2f): a nodata value "
+                      "the file does not declare? say so with nodata = ... in "
+                      "its [layer] section",
+                      dem_name, fills, DEM_FILL_BELOW, (double)dem[ffirst], i,
+                      j, ct_grid_x(g, i), ct_grid_y(g, j));
+    goto fail;
   }
   if (holes) {
     int i = (int)(first % (size_t)g->nx), j = (int)(first / (size_t)g->nx);

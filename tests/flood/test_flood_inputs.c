@@ -304,6 +304,10 @@ int main(void) {
   /* The DEM hole: named by layer and cell. */
   dem[3 * NX + 7] = NAN;
   bad("rain = 10\n", "layer 'dem'", "(7, 3)");
+  /* An undeclared fill value: named as such, with the cell. */
+  dem[3 * NX + 7] = -9999.0f;
+  bad("rain = 10\n", "lie -9000 m or lower, the first -9999 m at cell (7, 3)",
+      "nodata = ...");
   dem[3 * NX + 7] = 2.0f;
   bad("rain = neg.csv\n", "storm.ini:10", "neg.csv");
   bad("rain = unsorted.csv\n", "storm.ini:10", "unsorted.csv");
