@@ -191,6 +191,9 @@ static int cmd_run(int argc, char **argv, int check_only) {
       threads = (int)v;
     } else if (!check_only && !strcmp(argv[k], "--quiet")) {
       quiet = 1;
+    } else if (!check_only && (!strcmp(argv[k], "--output") ||
+                               !strcmp(argv[k], "--threads"))) {
+      return usage_error(usage, "%s needs a value", argv[k]);
     } else if (argv[k][0] == '-') {
       return usage_error(usage, "unknown option '%s'", argv[k]);
     } else if (!scenario) {
@@ -352,6 +355,8 @@ static int cmd_demo(int argc, char **argv) {
   const char *dir = "scenarios/demo";
   for (int k = 1; k < argc; k++) {
     if (!strcmp(argv[k], "--dir") && k + 1 < argc) dir = argv[++k];
+    else if (!strcmp(argv[k], "--dir"))
+      return usage_error(usage_demo, "--dir needs a folder");
     else return usage_error(usage_demo, "unexpected argument '%s'", argv[k]);
   }
   ct_error err = {0};

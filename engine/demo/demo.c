@@ -28,8 +28,8 @@ static int make_dir(const char *dir, ct_error *err) {
   if (mkdir(p, 0777) != 0 && errno != EEXIST)
     return ct_error_set(err, CT_EIO, "demo: cannot create folder '%s': %s", p,
                         strerror(errno));
-  if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-    return ct_error_set(err, CT_EIO, "demo: '%s' is not a folder", p);
+  if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) /* the user's argument */
+    return ct_error_set(err, CT_EINVAL, "demo: '%s' is not a folder", p);
   return 0;
 }
 

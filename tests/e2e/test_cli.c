@@ -51,6 +51,12 @@ int main(void) {
            "%s check --help > /dev/null && %s demo --help > /dev/null",
            CT_CLI, CT_CLI, CT_CLI, CT_CLI) == 0);
   CHECK(ct_test_sh("%s frobnicate 2> /dev/null", CT_CLI) == 2);
+  /* an option without its value says so (it read as unknown) */
+  CHECK(ct_test_sh("%s run x.ini --output 2>&1 | grep -q -- '--output needs "
+                   "a value'", CT_CLI) == 0);
+  CHECK(ct_test_sh("%s demo --dir 2>&1 | grep -q -- '--dir needs a folder'",
+                   CT_CLI) == 0);
+  CHECK(ct_test_sh("%s demo --dir /etc/hostname 2> /dev/null", CT_CLI) == 2);
 
   CHECK(ct_test_sh("%s demo --dir %s/demo > /dev/null", CT_CLI, dir) == 0);
   CHECK(ct_test_sh("%s check %s/demo/demo.ini > /dev/null", CT_CLI, dir) == 0);
