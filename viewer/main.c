@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "citytwin/util.h"
@@ -63,11 +64,14 @@ static int parse_pair(const char *s, double *a, double *b) {
 }
 
 /* 0 ok; -1 not a time (usage message); CT_ERANGE with err set. */
+/* parse_time's answer for text that is no time at all (errors are < 0) */
+#define NOT_A_TIME 1
+
 static int parse_time(ct__view *v, const char *s, ct_error *err) {
   if (s[0] == '#') {
     char *end;
     long k = strtol(s + 1, &end, 10);
-    if (*end || k < 1 || k > ct_reader_ntimes(v->run[0].r)) return -1;
+    if (*end || k < 1 || k > ct_reader_ntimes(v->run[0].r)) return NOT_A_TIME;
     v->t = (int)k - 1;
     return 0;
   }
@@ -77,10 +81,16 @@ static int parse_time(ct__view *v, const char *s, ct_error *err) {
     return ct__view_set_clock(v, t, err);
   if (ct_parse_clock(s + (s[0] == '+'), &t) == CT_OK) return ct__view_set_time(v, t, err);
   double u;
-  int off;
-  if (ct_parse_iso8601(s, &u, &off) == CT_OK)
+  int off, has_off = 0;
+  char why[160] = "";
+  if (ct_parse_iso8601_ex(s, &u, &off, &has_off, why, sizeof why) == CT_OK) {
+    if (!has_off) /* a local time of an unknown zone */
+      return ct_error_set(err, CT_EINVAL, "an ISO 8601 time needs its UTC "
+                          "offset, e.g. 2026-09-15T16:30:00+07:00");
     return ct__view_set_time(v, u - ct_reader_start_unix(v->run[0].r), err);
-  return -1;
+  }
+  if (*why) return ct_error_set(err, CT_EINVAL, "%s", why);
+  return NOT_A_TIME;
 }
 
 #define NEED_ARG()                                                          \
@@ -103,7 +113,16 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
       return 0;
-    } else if (!strcmp(a, "--render")) { NEED_ARG(); render = argv[++k];
+    } else if (!strcmp(a, "--render")) {
+      NEED_ARG();
+      render = argv[++k];
+      size_t n = strlen(render);
+      if (n < 4 || strcasecmp(render + n - 4, ".png")) {
+        /* the picture is PNG, whatever the name says */
+        fprintf(stderr, "citytwin-view: --render %s: the picture is a PNG; "
+                "name it .png\n", render);
+        return 2;
+      }
     } else if (!strcmp(a, "--frames")) { NEED_ARG(); frames = argv[++k];
     } else if (!strcmp(a, "--mp4")) { NEED_ARG(); mp4 = argv[++k];
     } else if (!strcmp(a, "--field")) { NEED_ARG(); field = argv[++k];
@@ -168,7 +187,7 @@ int main(int argc, char **argv) {
     goto out;
   }
   if (time_s && (rc = parse_time(&v, time_s, &err)) != 0) {
-    if (rc == -1)
+    if (rc == NOT_A_TIME)
       fprintf(stderr, "citytwin-view: --time %s: expected HH:MM[:SS], +HH:MM[:SS], a "
               "duration, ISO 8601 or #N (1..%d)\n", time_s, ct_reader_ntimes(v.run[0].r));
     else

@@ -131,6 +131,12 @@ int main(void) {
     CHECK(c == want);
     ct__view_close(&v);
   }
+  /* an ISO time without its offset, and a picture named other than .png */
+  snprintf(args, sizeof args, "'%s' --render '%s/x.png' --time "
+           "2026-09-15T14:10:00", run, dir);
+  CHECK(view(args) == 2 && stderr_has("needs its UTC offset"));
+  snprintf(args, sizeof args, "'%s' --render '%s/x.jpg'", run, dir);
+  CHECK(view(args) == 2 && stderr_has("the picture is a PNG"));
   /* times outside the run name its span; 13:00 is before the 14:00 start */
   const char *outside[] = {"13:00", "14:21", "+2h", "2026-09-15T15:00:00+07:00", "14:20:30"};
   for (int k = 0; k < 5; k++) {
