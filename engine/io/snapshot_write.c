@@ -325,8 +325,10 @@ int ct_snapshot_busy(const char *path, ct_error *err) {
   close(fd);
   if (busy)
     return ct_error_set(err, CT_EIO,
-                        "another run is writing %s: wait for it to end, or "
-                        "write elsewhere with --output", path);
+                        "%s is locked by another program: another run writing "
+                        "it, or a reader (QGIS, xarray, h5py) holding it open; "
+                        "close it or wait, or write elsewhere with --output",
+                        path);
   return CT_OK;
 }
 

@@ -825,6 +825,14 @@ static void stamp_files(ct_json *buf, const char *dir, const char *text) {
     if (eq && output && !strncmp(line, "file", 4) &&
         strspn(line + 4, " \t") == (size_t)(eq - line - 4))
       eq = NULL;
+    if (eq) { /* the whole value ("my rain.csv"), then each word of it */
+      char *v = eq + 1, *e = v + strlen(v);
+      v += strspn(v, " \t");
+      while (e > v && strchr(" \t\r", e[-1])) e--;
+      char *whole = strndup(v, (size_t)(e - v));
+      if (whole && strpbrk(whole, " \t")) stamp_file(buf, dir, whole);
+      free(whole);
+    }
     char *save = NULL;
     for (char *t = eq ? strtok_r(eq + 1, " \t\r", &save) : NULL; t;
          t = strtok_r(NULL, " \t\r", &save))

@@ -367,40 +367,49 @@ static int is_file(const char *path) {
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* The files of one scenario value: each word ("stack:" aside) that names
- * an existing file, or a pattern matching files, relative to the scenario.
- * Generic on purpose, so that a model's new file key (a series, a level
- * CSV in "level FILE.csv") is covered without a list to keep up. */
+/* The files one word of a value names (a file, or a pattern matching
+ * files, relative to the scenario), added as SECTION.KEY, .2, .3 ... */
+static int collect_word(run_state *r, const ct_section *sec,
+                        const ct_entry *en, const char *w, int *nfound,
+                        ct_error *err) {
+  if (!strncmp(w, "stack:", 6)) w += 6;
+  if (!*w) return CT_OK;
+  char *path = ct_scenario_resolve(&r->sc, w);
+  if (!path) return ct_error_set(err, CT_ENOMEM, "out of memory");
+  glob_t g;
+  int globbed = strpbrk(w, "*?[") && glob(path, 0, NULL, &g) == 0;
+  size_t n = globbed ? g.gl_pathc : 1;
+  int rc = CT_OK;
+  for (size_t k = 0; k < n && !rc; k++) {
+    const char *f = globbed ? g.gl_pathv[k] : path;
+    if (!is_file(f)) continue;
+    char name[160];
+    if (++*nfound == 1)
+      snprintf(name, sizeof name, "%s.%s", sec->name, en->key);
+    else
+      snprintf(name, sizeof name, "%s.%s.%d", sec->name, en->key, *nfound);
+    rc = add_input(r, name, f, err);
+  }
+  if (globbed) globfree(&g);
+  free(path);
+  return rc;
+}
+
+/* The files of one scenario value: the whole value when it names a file
+ * ("my rain.csv" has a space), else each word that does ("level
+ * tide.csv", "stack:a.tif b.tif"). Generic on purpose, so that a model's
+ * new file key is covered without a list to keep up. */
 static int collect_value(run_state *r, const ct_section *sec,
                          const ct_entry *en, ct_error *err) {
+  int nfound = 0;
+  int rc = collect_word(r, sec, en, en->value ? en->value : "", &nfound, err);
+  if (rc || nfound) return rc;
   char *words = strdup(en->value ? en->value : "");
   if (!words) return ct_error_set(err, CT_ENOMEM, "out of memory");
-  int nfound = 0, rc = CT_OK;
   char *save = NULL;
   for (char *w = strtok_r(words, " \t", &save); w && !rc;
-       w = strtok_r(NULL, " \t", &save)) {
-    if (!strncmp(w, "stack:", 6)) w += 6;
-    char *path = *w ? ct_scenario_resolve(&r->sc, w) : NULL;
-    if (!path) {
-      if (*w) rc = ct_error_set(err, CT_ENOMEM, "out of memory");
-      continue;
-    }
-    glob_t g;
-    int globbed = strpbrk(w, "*?[") && glob(path, 0, NULL, &g) == 0;
-    size_t n = globbed ? g.gl_pathc : 1;
-    for (size_t k = 0; k < n && !rc; k++) {
-      const char *f = globbed ? g.gl_pathv[k] : path;
-      if (!is_file(f)) continue;
-      char name[160];
-      if (++nfound == 1)
-        snprintf(name, sizeof name, "%s.%s", sec->name, en->key);
-      else
-        snprintf(name, sizeof name, "%s.%s.%d", sec->name, en->key, nfound);
-      rc = add_input(r, name, f, err);
-    }
-    if (globbed) globfree(&g);
-    free(path);
-  }
+       w = strtok_r(NULL, " \t", &save))
+    rc = collect_word(r, sec, en, w, &nfound, err);
   free(words);
   return rc;
 }
@@ -814,6 +823,55 @@ static int resume_meta(const char *file, char **text, char **path,
   return rc;
 }
 
+/* Does the run file record input.NAME? */
+static int has_input(ct_reader *rd, const char *name) {
+  char an[256];
+  snprintf(an, sizeof an, "input.%s", name);
+  char *v = ct_reader_attr(rd, an);
+  free(v);
+  return v != NULL;
+}
+
+/* The value name of an input (SECTION.KEY of SECTION.KEY.N) into base;
+ * its place N in that value (1 for the first). */
+static int value_of(const char *name, char *base, size_t n) {
+  snprintf(base, n, "%s", name);
+  char *dot = strrchr(base, '.');
+  if (!dot || dot == strchr(base, '.') || !dot[1] ||
+      strspn(dot + 1, "0123456789") != strlen(dot + 1))
+    return 1;
+  *dot = '\0';
+  return atoi(dot + 1);
+}
+
+/* The files of value SECTION.KEY now against those the run file records:
+ * a file added to or gone from a stack: glob shows as a name one side has
+ * and the other has not (their numbering follows the sorted names). Only
+ * for values the file records at all (older runs record none). Says what
+ * into why, returning 1. */
+static int set_changed(const run_state *r, ct_reader *rd, int k, char *why,
+                       size_t n) {
+  const char *name = r->inputs[k].name;
+  if (!strchr(name, '.')) return 0; /* input.scenario: checked apart */
+  char base[160], other[160];
+  int nth = value_of(name, base, sizeof base);
+  if (!has_input(rd, base)) return 0;
+  if (!has_input(rd, name)) {
+    snprintf(why, n, "%s was added since the run started", r->inputs[k].path);
+    return 1;
+  }
+  int last = k + 1 >= r->ninputs ||
+             (value_of(r->inputs[k + 1].name, other, sizeof other),
+              strcmp(other, base) != 0);
+  char next[200];
+  snprintf(next, sizeof next, "%s.%d", base, nth + 1);
+  if (last && has_input(rd, next)) {
+    snprintf(why, n, "some are gone since the run started");
+    return 1;
+  }
+  return 0;
+}
+
 /* Does the checksum recorded as input.NAME differ from sha? An input the
  * file does not record (a run begun by an older version) is let be. */
 static int input_changed(ct_reader *rd, const char *name, const char *sha) {
@@ -841,6 +899,17 @@ static int check_inputs(run_state *r, const char *file, ct_error *err) {
                         "started; resuming would not give that run's results: "
                         "run it again",
                         file, l->name, l->spec ? l->spec->path : "built in");
+  }
+  for (int k = 0; k < r->ninputs && !rc; k++) {
+    char why[4300], base[160];
+    if (set_changed(r, rd, k, why, sizeof why)) {
+      value_of(r->inputs[k].name, base, sizeof base);
+      rc = ct_error_set(err, CT_EINVAL,
+                        "%s: the files of %s are not those the run started "
+                        "with: %s; resuming would not give that run's "
+                        "results: run it again",
+                        file, base, why);
+    }
   }
   for (int k = 0; k < r->ninputs && !rc; k++)
     if (input_changed(rd, r->inputs[k].name, r->inputs[k].sha256))
@@ -950,7 +1019,6 @@ static int resume_outputs(run_state *r, const char *file, clock_state *c,
   sibling(file, "_summary.json", res->summary, sizeof res->summary);
   int rc = ct_snapshot_busy(file, err);
   if (!rc) rc = check_inputs(r, file, err);
-  if (!rc) rc = drop_summary(res->summary, err);
   if (rc) return rc;
   ct_state *st;
   int nslices;
@@ -961,6 +1029,8 @@ static int resume_outputs(run_state *r, const char *file, clock_state *c,
   if (rc) return ct_error_prefix(err, "%s: cannot restore its checkpoint", file);
   if ((rc = restore_outputs(r, file, nslices, err))) return rc;
   if ((rc = ct_snapshot_reopen(&r->snap, file, nslices, err))) return rc;
+  /* only now: a refused resume leaves the stopped run's summary be */
+  if ((rc = drop_summary(res->summary, err))) return rc;
   res->nsnapshots = nslices;
   res->resumed = c->resumed = 1;
   res->resumed_at = c->t;

@@ -101,6 +101,17 @@ static void test_clobber(void) {
   CHECK(strstr(out, "g_gauges.csv"));
   CHECK(same_text(at("g_gauges.csv"), gauges_csv));
   CHECK(file_size(at("g.nc")) < 0);
+  /* a series whose name has a space is one file, not two words */
+  char text[2048];
+  snprintf(text, sizeof text,
+           "[scenario]\nname = sp\nstart = 2026-09-15T14:00:00+07:00\n"
+           "duration = 10min\n[domain]\ngrid = dem\n[layers]\ndem = dem.tif\n"
+           "[output]\nfile = sp.nc\n[flood]\nrain = my rain.csv\n");
+  CHECK(rel_put(dir, "sp.ini", text) == 0);
+  CHECK(rel_put(dir, "my rain.csv", rain_csv) == 0);
+  CHECK(CLI(out, "'%s' run sp.ini --output 'my rain.csv' --quiet", CT_CLI) ==
+        2);
+  CHECK(same_text(at("my rain.csv"), rain_csv));
   free(before);
   free(dem);
 }
@@ -165,7 +176,7 @@ static void test_busy(void) {
   long long size = file_size(at("busy.nc"));
   CHECK(size > 0);
   CHECK(CLI(out, "'%s' run busy.ini --quiet", CT_CLI) == 1);
-  CHECK(strstr(out, "another run is writing") && strstr(out, "busy.nc"));
+  CHECK(strstr(out, "is locked by another program") && strstr(out, "busy.nc"));
   CHECK(file_size(at("busy.nc")) >= size);
   kill(a, SIGINT);
   CHECK(reap(a, 30000) == 1);
@@ -263,6 +274,40 @@ static void test_resumecheck(void) {
   check_status(at("a.nc"), "complete");
   free(edited);
   free(orig);
+
+  /* a forecast stack: a file added to its glob, or one gone, is refused;
+   * the stopped run's summary stays while no resume happens */
+  static float r10[NX * NY];
+  for (int k = 0; k < NX * NY; k++) r10[k] = 10.0f;
+  CHECK(mkdir(at("fc"), 0755) == 0);
+  CHECK(rel_tif(dir, "fc/rain_20260915T1400+0700.tif", NX, NY, 680000,
+                1186000, 10, 32648, r10, 0, 0) == 0);
+  CHECK(rel_tif(dir, "fc/rain_20260915T1500+0700.tif", NX, NY, 680000,
+                1186000, 10, 32648, r10, 0, 0) == 0);
+  char text[2048];
+  snprintf(text, sizeof text,
+           "[scenario]\nname = fc\nstart = 2026-09-15T14:00:00+07:00\n"
+           "duration = 1h\n[domain]\ngrid = dem\n[layers]\ndem = dem.tif\n"
+           "[output]\nfile = fc.nc\ninterval = 10min\n[flood]\n"
+           "rain = stack:fc/rain_*.tif\nrain.interval = 1h\n");
+  CHECK(rel_put(dir, "fc.ini", text) == 0);
+  CHECK(CLI(out, "CITYTWIN_TEST_KILL_AT=1800 '%s' run fc.ini --quiet",
+            CT_CLI) == 128 + SIGKILL);
+  CHECK(rel_put(dir, "fc_summary.json", "{\"status\": \"interrupted\"}\n") ==
+        0);
+  CHECK(rel_tif(dir, "fc/rain_20260915T1600+0700.tif", NX, NY, 680000,
+                1186000, 10, 32648, r10, 0, 0) == 0);
+  CHECK(CLI(out, "'%s' run fc.ini --resume --quiet", CT_CLI) == 2);
+  CHECK(strstr(out, "rain_20260915T1600+0700.tif was added"));
+  CHECK(file_size(at("fc_summary.json")) > 0);
+  CHECK(remove(at("fc/rain_20260915T1600+0700.tif")) == 0);
+  CHECK(remove(at("fc/rain_20260915T1500+0700.tif")) == 0);
+  CHECK(CLI(out, "'%s' run fc.ini --resume --quiet", CT_CLI) == 2);
+  CHECK(strstr(out, "some are gone"));
+  CHECK(rel_tif(dir, "fc/rain_20260915T1500+0700.tif", NX, NY, 680000,
+                1186000, 10, 32648, r10, 0, 0) == 0);
+  CHECK(CLI(out, "'%s' run fc.ini --resume --quiet", CT_CLI) == 0);
+  check_status(at("fc.nc"), "complete");
 }
 
 /* 6. SIGTERM stops a run inside a coupling interval of many tiny steps. */
