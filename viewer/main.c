@@ -89,7 +89,9 @@ static int parse_time(ct__view *v, const char *s, ct_error *err) {
                           "offset, e.g. 2026-09-15T16:30:00+07:00");
     return ct__view_set_time(v, u - ct_reader_start_unix(v->run[0].r), err);
   }
-  if (*why) return ct_error_set(err, CT_EINVAL, "%s", why);
+  /* the parser's reason only for what is meant as a date (2026-02-30) */
+  if (*why && strspn(s, "0123456789") == 4 && s[4] == '-')
+    return ct_error_set(err, CT_EINVAL, "%s", why);
   return NOT_A_TIME;
 }
 

@@ -672,7 +672,9 @@ static void choose_range(ct__view *v) {
         double pq = isfinite(b) ? run_p99(v, q, DEPTH_THR, b) : NAN;
         if (pq > p) p = pq;
       }
-      if (isfinite(p) && p > lo) {
+      /* (p is the maximum itself when no depth lies on land: nothing to
+       * say then) */
+      if (isfinite(p) && p > lo && p < hi) {
         hi = p;
         v->robust = 1;
       }
@@ -788,8 +790,8 @@ static void composite(ct__view *v, int p, const float *data) {
       if (classes) {
         /* a code is a name, not an amount: no ramp, and no colour for a
            value that is not one of the codes */
-        int cls = (int)x;
-        if ((float)cls != x || cls < 0 || cls >= CT__NCLASSES) {
+        int cls = x >= 0.0f && x < (float)CT__NCLASSES ? (int)x : -1;
+        if (cls < 0 || (float)cls != x) {
           img[row + i] = b & 0x00FFFFFFu;
           continue;
         }

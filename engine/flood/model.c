@@ -512,7 +512,11 @@ static int model_init(void **self, const ct_env *env, ct_error *err) {
   }
   for (size_t k = 0; k < n; k++) {
     if (m->f_max->data[k] > 0) m->f_tmax->data[k] = 0.0f;
-    m->wet0[k] = m->cls ? m->cls[k] == LU_WATER : m->f_max->data[k] > 0.01f;
+    /* class 0 is also where the land-use raster has no data (the sea
+     * beyond its edge): there, wet at the start is water too */
+    int wet = m->f_max->data[k] > 0.01f;
+    m->wet0[k] = m->cls ? m->cls[k] == LU_WATER || (m->cls[k] == 0 && wet)
+                        : wet;
   }
   double dc = env->coupling > 0 ? env->coupling : 60.0;
   m->capbal = (int)ceil(env->duration / dc) + 4;

@@ -113,11 +113,13 @@ static int resolve(ct_traffic *t, const ct__zones *z, const char *s) {
   return -1;
 }
 
+/* HH:MM or a duration from the start, or ISO 8601 with its UTC offset
+ * (without one a local time would be read as UTC: hours off). */
 static int parse_time(const char *s, double start_unix, double *out) {
   if (ct_parse_clock(s, out) == 0) return 0;
   double u;
-  int off;
-  if (ct_parse_iso8601(s, &u, &off) == 0) {
+  int off, has_off = 0;
+  if (ct_parse_iso8601_ex(s, &u, &off, &has_off, NULL, 0) == 0 && has_off) {
     *out = u - start_unix;
     return 0;
   }
@@ -195,7 +197,7 @@ int ct__od_read(ct_traffic *t, const char *path, const ct__zones *z,
         (ce >= 0 && parse_time(f[ce], start_unix, &t1))) {
       rc = ct_error_set(err, CT_EINVAL,
                         "%s:%d: start/end: expected HH:MM, a duration or ISO "
-                        "8601",
+                        "8601 with its UTC offset (2026-09-15T07:30:00+07:00)",
                         path, lineno);
       break;
     }

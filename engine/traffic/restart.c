@@ -200,6 +200,14 @@ static int io_cells(ct_traffic *t, ct_state *st, ct_error *err) {
                         err)) ||
       (rc = ct_state_io(st, "cells.em_pm", t->em_pm, nc * sizeof *t->em_pm, err)))
     return rc;
+  /* each link's deepest water follows from its cells' (the totals read it) */
+  for (int l = 0; l < t->nlinks; l++) {
+    ct__link *L = &t->l[l];
+    float d = 0;
+    for (int i = 0; i < L->ncells; i++)
+      if (t->depth[L->cell0 + i] > d) d = t->depth[L->cell0 + i];
+    L->depth_max = d;
+  }
   return CT_OK;
 }
 

@@ -283,9 +283,10 @@ int ct_traffic_build_roads(ct_traffic *t, const ct_vector *v,
     }
   }
   if (warn && (no_geom || bad_class || bad_lanes || bad_speed)) {
-    char msg[768];
-    size_t n = (size_t)snprintf(msg, sizeof msg, "layer '%s' (%s):", lname,
-                                lpath);
+    /* names cut so that the counts always fit */
+    char msg[1024];
+    size_t n = (size_t)snprintf(msg, sizeof msg, "layer '%.60s' (%.400s):",
+                                lname, lpath);
     if (no_geom)
       n += (size_t)snprintf(msg + n, sizeof msg - n,
                             " %d feature(s) that are not lines skipped;",

@@ -89,6 +89,11 @@ static void write_roads(void) {
       "origin,destination,trips\n"
       "680000 1190000,680900 1190900,10\n"
       "106.7 10.77,680900 1190900,10\n");
+  /* ISO start/end without their offset: local or UTC? refused */
+  put("odutc.csv",
+      "origin,destination,trips,start,end\n"
+      "680000 1190000,680900 1190900,10,2026-09-15T07:00:00,"
+      "2026-09-15T07:30:00\n");
   put("odnear.csv",
       "origin,destination,trips\n"
       "678100 1190000,680900 1190900,10\n");
@@ -237,6 +242,10 @@ int main(void) {
   CHECK(run("odfar", sec, 1, &res, &err) < 0);
   printf("far origin: %s\n", err.msg);
   CHECK(strstr(err.msg, "odfar.csv:3: '106.7 10.77' lies more than 2000 m"));
+  snprintf(sec, sizeof sec, "%sdemand = odutc.csv\n", cols);
+  CHECK(run("odutc", sec, 1, &res, &err) < 0);
+  CHECK(strstr(err.msg, "odutc.csv:2: start/end") &&
+        strstr(err.msg, "UTC offset"));
   snprintf(sec, sizeof sec, "%sdemand = odnear.csv\n", cols);
   CHECK_OK(run("odnear", sec, 0, &res, &err), &err);
 

@@ -135,6 +135,8 @@ int main(void) {
   snprintf(args, sizeof args, "'%s' --render '%s/x.png' --time "
            "2026-09-15T14:10:00", run, dir);
   CHECK(view(args) == 2 && stderr_has("needs its UTC offset"));
+  snprintf(args, sizeof args, "'%s' --render '%s/x.png' --time foo", run, dir);
+  CHECK(view(args) == 2 && stderr_has("expected HH:MM[:SS]"));
   snprintf(args, sizeof args, "'%s' --render '%s/x.jpg'", run, dir);
   CHECK(view(args) == 2 && stderr_has("the picture is a PNG"));
   /* times outside the run name its span; 13:00 is before the 14:00 start */
