@@ -201,19 +201,6 @@ static int load_species(air_model *m, ct_air_config *c, const ct_scenario *sc,
   return CT_OK;
 }
 
-/* Every [air] key takes a value: an empty one would otherwise reach a
- * file or layer lookup as "" and fail far from the line that caused it. */
-static int check_empty(const ct_scenario *sc, ct_error *err) {
-  const ct_section *s = ct_scenario_section(sc, "air");
-  for (int k = 0; s && k < s->n; k++) {
-    const char *v = s->e[k].value;
-    while (*v == ' ' || *v == '\t') v++;
-    if (!*v)
-      return ct_scenario_error(sc, &s->e[k], CT_EINVAL, err, "empty value");
-  }
-  return CT_OK;
-}
-
 /* background.X, threshold.X and area.X are read per species of the run, so
  * one naming anything else (a typo, pm2.5, a species not in `species`)
  * would be silently unused; area.X must also be a raster layer. */
@@ -349,7 +336,7 @@ static int init(void **self, const ct_env *env, ct_error *err) {
   *self = NULL;
   const ct_scenario *sc = env->sc;
   int rc = ct_scenario_check_keys(sc, "air", keys, err);
-  if (!rc) rc = check_empty(sc, err);
+  if (!rc) rc = ct_scenario_check_values(sc, "air", err);
   if (rc) return rc;
   air_model *m = calloc(1, sizeof *m);
   if (!m) return ct_error_set(err, CT_ENOMEM, "out of memory");

@@ -288,23 +288,10 @@ static int add_field(ct__flood_model *m, ct_field **f, const char *name,
   return *f ? CT_OK : fail_code(err, CT_EINVAL);
 }
 
-/* Every [flood] key takes a value: an empty one would otherwise reach a
- * file or layer lookup as "" and fail far from the line that caused it. */
-static int check_empty(const ct_scenario *sc, ct_error *err) {
-  const ct_section *s = ct_scenario_section(sc, "flood");
-  for (int k = 0; s && k < s->n; k++) {
-    const char *v = s->e[k].value;
-    while (*v == ' ' || *v == '\t') v++;
-    if (!*v)
-      return ct_scenario_error(sc, &s->e[k], CT_EINVAL, err, "empty value");
-  }
-  return CT_OK;
-}
-
 static int model_init(void **self, const ct_env *env, ct_error *err) {
   *self = NULL;
   const ct_scenario *sc = env->sc;
-  int erc = check_empty(sc, err);
+  int erc = ct_scenario_check_values(sc, "flood", err);
   if (erc) return erc;
   const ct_grid *g = env->grid;
   ct__flood_model *m = calloc(1, sizeof *m);

@@ -459,11 +459,8 @@ int ct_reader_range(ct_reader *r, int k, float *vmin, float *vmax,
   return CT_OK;
 }
 
-int ct_reader_lines(ct_reader *r, const char *name, int *npts, double **xy,
-                    int *nparts, int **part, ct_error *err) {
-  *npts = *nparts = 0;
-  *xy = NULL;
-  *part = NULL;
+/* The group of line layer name (CT_ENOENT when the run has none). */
+static int open_lines(ct_reader *r, const char *name, hid_t *g, ct_error *err) {
   char gpath[160];
   if (!r || !name || !name[0] || strchr(name, '/') || strlen(name) > 100)
     return ct_error_set(err, CT_EINVAL, "bad line layer name");
@@ -473,8 +470,20 @@ int ct_reader_lines(ct_reader *r, const char *name, int *npts, double **xy,
     H5Eclear2(H5E_DEFAULT);
     return ct_error_set(err, CT_ENOENT, "%s: no line layer %s", r->path, name);
   }
-  hid_t g = H5Gopen2(r->c.file, gpath, H5P_DEFAULT);
-  if (g < 0) return ct__h5_error(err, CT_EFORMAT, "%s: cannot open %s", r->path, gpath);
+  *g = H5Gopen2(r->c.file, gpath, H5P_DEFAULT);
+  if (*g < 0)
+    return ct__h5_error(err, CT_EFORMAT, "%s: cannot open %s", r->path, gpath);
+  return CT_OK;
+}
+
+int ct_reader_lines(ct_reader *r, const char *name, int *npts, double **xy,
+                    int *nparts, int **part, ct_error *err) {
+  *npts = *nparts = 0;
+  *xy = NULL;
+  *part = NULL;
+  hid_t g;
+  int orc = open_lines(r, name, &g, err);
+  if (orc) return orc;
   double *x = NULL, *y = NULL, *p = NULL;
   long long n = read_axis(g, "x", &x), ny = read_axis(g, "y", &y);
   long long np = read_axis(g, "offset", &p);
@@ -515,17 +524,9 @@ int ct_reader_line_features(ct_reader *r, const char *name, int **feature,
                             int *nparts, ct_error *err) {
   *feature = NULL;
   *nparts = 0;
-  char gpath[160];
-  if (!r || !name || !name[0] || strchr(name, '/') || strlen(name) > 100)
-    return ct_error_set(err, CT_EINVAL, "bad line layer name");
-  snprintf(gpath, sizeof gpath, "vectors/%s", name);
-  if (H5Lexists(r->c.file, "vectors", H5P_DEFAULT) <= 0 ||
-      H5Lexists(r->c.file, gpath, H5P_DEFAULT) <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return ct_error_set(err, CT_ENOENT, "%s: no line layer %s", r->path, name);
-  }
-  hid_t g = H5Gopen2(r->c.file, gpath, H5P_DEFAULT);
-  if (g < 0) return ct__h5_error(err, CT_EFORMAT, "%s: cannot open %s", r->path, gpath);
+  hid_t g;
+  int orc = open_lines(r, name, &g, err);
+  if (orc) return orc;
   double *f = NULL;
   long long n = read_axis(g, "feature", &f);
   H5Gclose(g);

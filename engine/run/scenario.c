@@ -78,6 +78,18 @@ static int key_matches(const char *key, const char *pattern) {
   return strcmp(key, pattern) == 0;
 }
 
+int ct_scenario_check_values(const ct_scenario *sc, const char *section,
+                             ct_error *err) {
+  const ct_section *s = ct_scenario_section(sc, section);
+  for (int k = 0; s && k < s->n; k++) {
+    const char *v = s->e[k].value;
+    while (*v == ' ' || *v == '\t') v++;
+    if (!*v)
+      return ct_scenario_error(sc, &s->e[k], CT_EINVAL, err, "empty value");
+  }
+  return CT_OK;
+}
+
 int ct_scenario_check_keys(const ct_scenario *sc, const char *section,
                            const char *const *known, ct_error *err) {
   const ct_section *s = ct_scenario_section(sc, section);

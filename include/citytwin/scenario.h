@@ -95,6 +95,10 @@ const ct_layer_spec *ct_scenario_layer(const ct_scenario *sc, const char *name);
  * "did you mean" suggestion. */
 int ct_scenario_check_keys(const ct_scenario *sc, const char *section,
                            const char *const *known, ct_error *err);
+/* Every key of the section has a value: an empty one would otherwise reach
+ * a file or layer lookup as "" and fail far from its line. */
+int ct_scenario_check_values(const ct_scenario *sc, const char *section,
+                             ct_error *err);
 
 /* Typed accessors: a missing key gives the default and returns 0; a bad value
  * is an error "file:line: [section] key: expected ..., got '...'". */
