@@ -94,6 +94,17 @@ static inline int rel_sh(char *out, size_t n, const char *fmt, ...) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Rough ground nx x ny (a fixed pseudo-random sequence on a gentle
+ * slope), so that the water surface does not compress to nothing and each
+ * snapshot adds real bytes. */
+static inline void rel_rough_dem(float *z, int nx, int ny) {
+  unsigned s = 12345u;
+  for (int k = 0; k < nx * ny; k++) {
+    s = s * 1103515245u + 12345u;
+    z[k] = (float)(2.0 + 0.002 * (k / nx) + 0.05 * ((s >> 8) & 0xffff) / 65535.0);
+  }
+}
+
 /* A single-band Float32 GeoTIFF dir/name: nx x ny cells of dx m, north-west
  * corner (x0, y1), row 0 the northern row; epsg 0 writes no CRS at all. */
 static inline int rel_tif(const char *dir, const char *name, int nx, int ny,

@@ -19,14 +19,6 @@
 enum { NX = 100, NY = 100 };
 static char dir[256];
 
-/* Rough ground, so that snapshots do not compress to nothing. */
-static void make_dem(float *z) {
-  unsigned s = 12345u;
-  for (int k = 0; k < NX * NY; k++) {
-    s = s * 1103515245u + 12345u;
-    z[k] = (float)(2.0 + 0.002 * (k / NX) + 0.05 * ((s >> 8) & 0xffff) / 65535.0);
-  }
-}
 
 /* duration, output file, interval, extra [flood] lines */
 #define INI                                                                 \
@@ -430,7 +422,7 @@ int main(int argc, char **argv) {
   const char *which = argc > 1 ? argv[1] : "";
   if (rel_tmpdir(dir, sizeof dir, "badrun")) return 1;
   static float z[NX * NY];
-  make_dem(z);
+  rel_rough_dem(z, NX, NY);
   CHECK(rel_tif(dir, "dem.tif", NX, NY, 680000, 1186000, 10, 32648, z, 0, 0) ==
         0);
   CHECK(rel_put(dir, "rain.csv", rain_csv) == 0);

@@ -17,15 +17,6 @@
 enum { NX = 100, NY = 100 };
 static char dir[256];
 
-/* Rough ground (a fixed pseudo-random sequence) so that the water surface
- * does not compress to nothing and each snapshot adds real bytes. */
-static void make_dem(float *z) {
-  unsigned s = 12345u;
-  for (int k = 0; k < NX * NY; k++) {
-    s = s * 1103515245u + 12345u;
-    z[k] = (float)(2.0 + 0.002 * (k / NX) + 0.05 * ((s >> 8) & 0xffff) / 65535.0);
-  }
-}
 
 #define INI                                                                \
   "[scenario]\nname = limits\nstart = 2026-09-15T14:00:00+07:00\n"        \
@@ -192,7 +183,7 @@ int main(int argc, char **argv) {
   const char *which = argc > 1 ? argv[1] : "fsize sigint";
   if (rel_tmpdir(dir, sizeof dir, "limits")) return 1;
   static float z[NX * NY];
-  make_dem(z);
+  rel_rough_dem(z, NX, NY);
   CHECK(rel_tif(dir, "dem.tif", NX, NY, 680000, 1186000, 10, 32648, z, 0, 0) ==
         0);
   if (strstr(which, "fsize")) test_fsize();
