@@ -101,12 +101,13 @@ int ct_air_met_read(const char *path, double start_unix, ct_air_metrow **rows,
       x.t = tu - start_unix;
     }
     if (ct_parse_double(f[c_s], &x.speed) || x.speed < 0 ||
-        ct_parse_double(f[c_d], &x.dir) ||
+        ct_parse_double(f[c_d], &x.dir) || !(x.dir >= 0 && x.dir <= 360) ||
         ct_parse_double(f[c_h], &x.mixing_height) || !(x.mixing_height > 0) ||
         (c_sth >= 0 && *f[c_sth] &&
          (ct_parse_double(f[c_sth], &x.sigma_theta) || x.sigma_theta < 0))) {
       rc = ct_error_set(err, CT_EINVAL, "%s:%d: expected wind_speed >= 0, a "
-                        "wind_dir, mixing_height > 0 (and sigma_theta >= 0)",
+                        "wind_dir in 0..360, mixing_height > 0 (and "
+                        "sigma_theta >= 0)",
                         path, lineno);
       break;
     }

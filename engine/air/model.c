@@ -401,6 +401,8 @@ static int init(void **self, const ct_env *env, ct_error *err) {
     } r[] = {
         {"mixing_height", "> 0 m", h, h > 0},
         {"wind_speed", ">= 0 m/s", m->met.speed, m->met.speed >= 0},
+        {"wind_dir", "a bearing in 0..360 degrees", m->met.dir,
+         m->met.dir >= 0 && m->met.dir <= 360},
         {"wind_height", "> 0 m", m->met.zref, m->met.zref > 0},
         {"roughness", "> 0 m", z0, z0 > 0},
         {"sigma_theta", "in 0..90 degrees", sth, sth >= 0 && sth <= 90},

@@ -353,10 +353,15 @@ static int model_init(void **self, const ct_env *env, ct_error *err) {
                               "LAYER, default 'dem')", sc->path);
     goto fail;
   }
+  /* the layer as messages name it: 'dem' (its file) */
+  const ct_layer *dl = ct_layers_find(env->layers, dem_name);
+  char dem_label[1200];
+  snprintf(dem_label, sizeof dem_label, "%s' (%s", dem_name,
+           dl && dl->spec && dl->spec->path ? dl->spec->path : "built in");
   {
     /* Depths, slopes and volumes all take the DEM as metres: a DEM in feet
      * or centimetres would give a wrong flood, not an error. */
-    const ct_layer *L = ct_layers_find(env->layers, dem_name);
+    const ct_layer *L = dl;
     if (L && L->units && *L->units && !is_metres(L->units)) {
       rc = ct_error_set(err, CT_EINVAL,
                         "layer '%s': the DEM's units are '%s'; the flood "
@@ -387,21 +392,21 @@ static int model_init(void **self, const ct_env *env, ct_error *err) {
      * which would drain the whole domain into a pit */
     int i = (int)(ffirst % (size_t)g->nx), j = (int)(ffirst / (size_t)g->nx);
     rc = ct_error_set(err, CT_EINVAL,
-                      "layer '%s': %zu cell(s) lie %g m or lower, the first "
+                      "layer '%s): %zu cell(s) lie %g m or lower, the first "
                       "%g m at cell (%d, %d) (x %.2f, y %.2f): a nodata value "
                       "the file does not declare? say so with nodata = ... in "
                       "its [layer] section",
-                      dem_name, fills, DEM_FILL_BELOW, (double)dem[ffirst], i,
+                      dem_label, fills, DEM_FILL_BELOW, (double)dem[ffirst], i,
                       j, ct_grid_x(g, i), ct_grid_y(g, j));
     goto fail;
   }
   if (holes) {
     int i = (int)(first % (size_t)g->nx), j = (int)(first / (size_t)g->nx);
     rc = ct_error_set(err, CT_EINVAL,
-                      "layer '%s': the DEM has no data at %zu cell(s) of the "
+                      "layer '%s): the DEM has no data at %zu cell(s) of the "
                       "domain, the first at cell (%d, %d) (x %.2f, y %.2f); "
                       "fill the holes or shrink the domain",
-                      dem_name, holes, i, j, ct_grid_x(g, i), ct_grid_y(g, j));
+                      dem_label, holes, i, j, ct_grid_x(g, i), ct_grid_y(g, j));
     goto fail;
   }
   const char *lu = ct_scenario_string(sc, "flood", "landuse", NULL);

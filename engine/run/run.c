@@ -261,7 +261,14 @@ static int load_gauges(run_state *r, ct_error *err) {
                         path, lineno, line);
       break;
     }
-    int i, j;
+    int i, j, dup = -1;
+    for (int k = 0; k < r->ngauges && dup < 0; k++)
+      if (!strcmp(r->gauges[k].name, g.name)) dup = k;
+    if (dup >= 0) { /* two series under one name in the CSV */
+      rc = ct_error_set(err, CT_EINVAL, "%s:%d: gauge '%s' is named twice",
+                        path, lineno, g.name);
+      break;
+    }
     if (ct_grid_locate(&r->grid, g.x, g.y, &i, &j) != CT_OK) {
       rc = ct_error_set(err, CT_ERANGE,
                         "%s:%d: gauge '%s' at (%g, %g) is outside the domain",

@@ -85,17 +85,20 @@ static void test_met(void) {
   CHECK(strstr(err.msg, "met_gap.csv:5:") != NULL);
   CHECK(strstr(err.msg, "gap") != NULL);
 
-  /* a bad class, a negative speed, time going back, a missing column */
-  const char *bad[4][2] = {
+  /* a bad class, a negative speed, time going back, a missing column, a
+   * direction that is no bearing */
+  const char *bad[5][2] = {
       {"met_cls.csv", "time,wind_speed,wind_dir,stability,mixing_height\n"
                       "0,2,90,G,800\n"},
       {"met_neg.csv", "time,wind_speed,wind_dir,stability,mixing_height\n"
                       "0,2,90,D,800\n60,-1,90,D,800\n"},
       {"met_back.csv", "time,wind_speed,wind_dir,stability,mixing_height\n"
                        "0,2,90,D,800\n60,2,90,D,800\n30,2,90,D,800\n"},
-      {"met_col.csv", "time,wind_speed,stability,mixing_height\n0,2,D,800\n"}};
-  const char *where[4] = {":2:", ":3:", ":4:", ":1:"};
-  for (int k = 0; k < 4; k++) {
+      {"met_col.csv", "time,wind_speed,stability,mixing_height\n0,2,D,800\n"},
+      {"met_dir.csv", "time,wind_speed,wind_dir,stability,mixing_height\n"
+                      "0,2,400,D,800\n"}};
+  const char *where[5] = {":2:", ":3:", ":4:", ":1:", ":2:"};
+  for (int k = 0; k < 5; k++) {
     const char *p = write_file(bad[k][0], bad[k][1]);
     err.msg[0] = 0;
     rc = ct_air_met_read(p, NAN, &rows, &n, &err);

@@ -288,6 +288,8 @@ int main(void) {
       {"area.nox = nolayer\n", "keys.ini:33", "no layer 'nolayer'"},
       {"wind_speed = -3\n", "keys.ini:33: [air] wind_speed",
        "expected >= 0 m/s, got -3"},
+      {"wind_dir = 400\n", "keys.ini:33: [air] wind_dir",
+       "expected a bearing in 0..360 degrees, got 400"},
       {"receptors =\n", "[air] receptors", "empty value"},
   };
   for (size_t k = 0; k < sizeof keyed / sizeof *keyed; k++) {

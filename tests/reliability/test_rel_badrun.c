@@ -403,6 +403,13 @@ static void test_info(void) {
  * the line, not "out of memory". */
 static void test_caps(void) {
   char out[8192];
+  /* two gauges of one name would give two series under that name */
+  CHECK(rel_put(dir, "g_gauges.csv", "name,x,y\ng1,680500,1185500\n"
+                                     "g1,680600,1185500\n") == 0);
+  scenario("gd.ini", "gdup", "10min", "gd.nc", "5min", "");
+  CHECK(CLI(out, "'%s' check gd.ini", CT_CLI) == 2);
+  CHECK(strstr(out, "g_gauges.csv:3: gauge 'g1' is named twice"));
+  CHECK(rel_put(dir, "g_gauges.csv", gauges_csv) == 0);
   scenario("d.ini", "dur", "1000000000d", "d.nc", "5min", "");
   CHECK(CLI(out, "'%s' check d.ini", CT_CLI) == 2);
   CHECK(strstr(out, "d.ini:4:"));
