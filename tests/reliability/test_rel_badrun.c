@@ -14,6 +14,7 @@
 
 #include "citytwin/snapshot.h"
 #include "ct_test.h"
+#include "ct_test_h5.h"
 #include "rel_util.h"
 
 enum { NX = 100, NY = 100 };
@@ -364,33 +365,12 @@ static void test_rodir(void) {
   }
 }
 
-/* Overwrites the stored chunk of flood.depth's slice t. */
-static int corrupt_slice(const char *path, int t) {
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return -1;
-  hid_t d = H5Dopen2(f, "flood.depth", H5P_DEFAULT);
-  hsize_t off[3] = {(hsize_t)t, 0, 0}, size = 0;
-  haddr_t addr = 0;
-  unsigned mask = 0;
-  herr_t e = d >= 0 ? H5Dget_chunk_info_by_coord(d, off, &mask, &addr, &size)
-                    : -1;
-  if (d >= 0) H5Dclose(d);
-  H5Fclose(f);
-  if (e < 0 || size == 0) return -1;
-  FILE *fp = fopen(path, "r+b");
-  if (!fp) return -1;
-  fseek(fp, (long)addr, SEEK_SET);
-  for (hsize_t k = 0; k < size; k++) fputc(0xFF, fp);
-  fclose(fp);
-  return 0;
-}
-
 /* 8. `info` on a damaged file: the error on stderr, exit 2. */
 static void test_info(void) {
   char out[8192];
   scenario("i.ini", "info", "10min", "i.nc", "5min", "");
   CHECK(CLI(out, "'%s' run i.ini --quiet", CT_CLI) == 0);
-  CHECK(corrupt_slice(at("i.nc"), 1) == 0);
+  CHECK(ct_test_corrupt_slice(at("i.nc"), 1) == 0);
   CHECK(CLI(out, "{ '%s' info i.nc 2>i.err; }", CT_CLI) == 2);
   CHECK(!strstr(out, "unreadable:"));
   char *m = rel_slurp(at("i.err"));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ct_test.h"
+#include "ct_test_h5.h"
 #include "view.h"
 #include "view_testrun.h"
 
@@ -75,26 +76,6 @@ static void copy_prefix(const char *from, const char *to, double frac) {
   }
   fclose(a);
   fclose(b);
-}
-
-/* Overwrites the stored (deflated) chunk of flood.depth's slice t. */
-static int corrupt_slice(const char *path, int t) {
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return -1;
-  hid_t d = H5Dopen2(f, "flood.depth", H5P_DEFAULT);
-  hsize_t off[3] = {(hsize_t)t, 0, 0}, size = 0;
-  haddr_t addr = 0;
-  unsigned mask = 0;
-  herr_t e = d >= 0 ? H5Dget_chunk_info_by_coord(d, off, &mask, &addr, &size) : -1;
-  if (d >= 0) H5Dclose(d);
-  H5Fclose(f);
-  if (e < 0 || size == 0) return -1;
-  FILE *fp = fopen(path, "r+b");
-  if (!fp) return -1;
-  fseek(fp, (long)addr, SEEK_SET);
-  for (hsize_t k = 0; k < size; k++) fputc(0xFF, fp);
-  fclose(fp);
-  return 0;
 }
 
 int main(void) {
@@ -196,7 +177,7 @@ int main(void) {
     snprintf(f2, sizeof f2, "%s/frame_0002.png", fr);
     remove(f2);
     CHECK_OK(tr_make(cor, &err), &err);
-    CHECK(corrupt_slice(cor, 1) == 0);
+    CHECK(ct_test_corrupt_slice(cor, 1) == 0);
     snprintf(args, sizeof args, "'%s' --frames '%s' --size 320x240", cor, fr);
     CHECK(view(args) == 2);
     CHECK(stderr_has("snapshot #2"));
